@@ -1,0 +1,25 @@
+//! `tariffc docs`.
+
+use crate::cli::{CliError, CmdResult, Global};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocsFormat {
+    Md,
+    Html,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The pricing file (`-` for standard input)
+    pub file: String,
+    /// Page format
+    #[arg(long, value_enum, default_value_t = DocsFormat::Md)]
+    pub format: DocsFormat,
+    /// Write here (atomically) instead of stdout
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+pub fn run(_args: &Args, _global: &Global) -> CmdResult {
+    Err(CliError::new("`docs` is not implemented yet"))
+}

@@ -1,0 +1,19 @@
+//! tariffc: a declarative pricing-config compiler.
+//!
+//! Pricing documents come in two forms — JSON (a strict superset of tier's `pricing.json`) and
+//! a readable text form — which both lower into one spanned [`syntax::tree`]; the [`check`]er
+//! turns that into the canonical [`ir`], reporting every problem as a located [`diag`]nostic;
+//! the evaluator runs usage traces against the IR. See ARCHITECTURE.md for the map.
+
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod cli;
+pub mod cmd;
+pub mod diag;
+pub mod ir;
+pub mod load;
+pub mod output;
+pub mod render;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,60 @@
+//! Writing results: stdout (a closed pipe is not an error) or a file written atomically.
+
+use crate::cli::CliError;
+use std::io::Write;
+use std::path::Path;
+
+/// Write `bytes` to `out` (atomically: a temporary file in the same directory, then renamed),
+/// or to stdout when `out` is `None` or `-`.
+pub fn write_output(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match out {
+        Some(path) if path != Path::new("-") => write_atomic(path, bytes),
+        _ => write_stdout(bytes),
+    }
+}
+
+/// Write to stdout; a closed pipe becomes [`CliError::BrokenPipe`] (exit 0, nothing printed).
+pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::BrokenPipe),
+        Err(e) => Err(CliError::new(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// Replace `path` with `bytes` so that readers see either the old file or the whole new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let fail = |e: std::io::Error| CliError::new(format!("cannot write `{}`: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        std::fs::write(&path, "old contents that are longer").unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn atomic_write_to_a_missing_directory_fails_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_atomic(&dir.path().join("no/such/out.json"), b"x").unwrap_err();
+        assert!(err.to_string().contains("cannot write"));
+    }
+}
