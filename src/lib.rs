@@ -10,6 +10,7 @@
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod currency;
 pub mod diag;
 pub mod ir;
 pub mod load;
