@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cmd;
 pub mod currency;
 pub mod diag;
+pub mod eval;
 pub mod ir;
 pub mod load;
 pub mod output;

@@ -1,0 +1,1183 @@
+//! The evaluator: applies trace events to customers, period by period.
+//!
+//! Invariant: events are applied as they are read (a customer's events at one of its period
+//! starts wait only until its next later line, so a plan change or cancel at that instant can
+//! take effect first); state grows with customers × features, never with events. A rejected
+//! event changes nothing. Every amount is exact until [`round_line`].
+
+use super::plan::PlanX;
+use super::price::{add, mul, price_feature, round_line, Exact, Overflow};
+use super::state::{ceil_div, AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
+use super::time::{Anchor, Instant};
+use super::trace::{parse_line, Event, Kind, TraceError};
+use crate::ir::{Aggregate, Document, FeatureKind, Plan, Rollover, Schedule};
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// A usage event the rules refused: reported, and it changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub line: u64,
+    pub at: Instant,
+    pub feature: String,
+    pub n: Decimal,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+/// A warning or an invalid line: `{line, code, message}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub line: u64,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// An invalid line and the customer it names, when it could be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub customer: Option<String>,
+    pub error: TraceError,
+}
+
+/// Why an event could not be applied.
+enum Fail {
+    Trace(TraceError),
+    Overflow(Overflow),
+}
+
+impl From<Overflow> for Fail {
+    fn from(o: Overflow) -> Fail {
+        Fail::Overflow(o)
+    }
+}
+
+fn trace_err<T>(code: &'static str, message: String) -> Result<T, Fail> {
+    Err(Fail::Trace(TraceError::new(code, message)))
+}
+
+/// Everything known about one customer.
+#[derive(Debug, Clone, Default)]
+pub struct Customer {
+    pub id: String,
+    /// The first line applied for it: orders the report.
+    pub first_valid: Option<u64>,
+    last: Option<(Instant, u64)>,
+    last_lifecycle: Option<Instant>,
+    pub life: Life,
+    pub sub: Option<Sub>,
+    /// Events at one of its period starts, waiting for a later line (see the module doc).
+    batch_at: Option<Instant>,
+    batch: Vec<(u64, Event<'static>)>,
+    pub invoices: Vec<Invoice>,
+    pub rejected: Vec<Rejected>,
+    pub warnings: Vec<Note>,
+    /// Applied lines (accepted or rejected).
+    pub events: u64,
+    /// Valid lines at or after `until`.
+    pub after_until: u64,
+    /// The end of the period holding its last applied event.
+    pub last_end: Option<Instant>,
+    /// The plan later lines are validated against once `until` is passed (`None`: no plan).
+    shadow: Option<Option<usize>>,
+}
+
+/// A simulation in progress.
+pub struct Engine<'d> {
+    pub sh: Shared<'d>,
+    pub customers: Vec<Customer>,
+    index: HashMap<String, usize>,
+    pub until: Option<Instant>,
+    pub errors: Vec<LineError>,
+}
+
+/// The document and what was precomputed from it (borrowed apart from the customers).
+pub struct Shared<'d> {
+    pub doc: &'d Document,
+    pub plans: Vec<PlanX>,
+    /// `quote`: rules never buy.
+    pub recharge_off: bool,
+}
+
+impl Shared<'_> {
+    fn ctx(&self, plan: usize) -> Option<P<'_>> {
+        Some(P {
+            ir: self.doc.plans.get(plan)?,
+            x: self.plans.get(plan)?,
+            idx: plan,
+            recharge_off: self.recharge_off,
+        })
+    }
+}
+
+/// The context of one plan: its IR and what was precomputed for it.
+#[derive(Clone, Copy)]
+struct P<'a> {
+    ir: &'a Plan,
+    x: &'a PlanX,
+    idx: usize,
+    recharge_off: bool,
+}
+
+fn to_owned_event(e: Event<'_>) -> Event<'static> {
+    let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+    Event {
+        at: e.at,
+        customer: own(e.customer),
+        kind: match e.kind {
+            Kind::Subscribe(p) => Kind::Subscribe(own(p)),
+            Kind::Usage { feature, n, set } => Kind::Usage {
+                feature: own(feature),
+                n,
+                set,
+            },
+            Kind::Purchase { addon, quantity } => Kind::Purchase {
+                addon: own(addon),
+                quantity,
+            },
+            Kind::Recharge { feature, enabled } => Kind::Recharge {
+                feature: own(feature),
+                enabled,
+            },
+            Kind::Cancel => Kind::Cancel,
+        },
+    }
+}
+
+impl<'d> Engine<'d> {
+    pub fn new(doc: &'d Document, until: Option<Instant>) -> Engine<'d> {
+        Engine {
+            sh: Shared {
+                doc,
+                plans: PlanX::all(doc),
+                recharge_off: false,
+            },
+            customers: Vec::new(),
+            index: HashMap::new(),
+            until,
+            errors: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, line: u64, customer: Option<String>, error: TraceError) {
+        self.errors.push(LineError {
+            line,
+            customer,
+            error,
+        });
+    }
+
+    fn customer(&mut self, id: &str) -> usize {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = self.customers.len();
+        self.customers.push(Customer {
+            id: id.to_string(),
+            ..Customer::default()
+        });
+        self.index.insert(id.to_string(), i);
+        i
+    }
+
+    /// Read and apply one line (1-based `line`). Only an arithmetic overflow is fatal; trace
+    /// errors are collected in `errors`.
+    pub fn feed(&mut self, line: u64, text: &str) -> Exact<()> {
+        if text.bytes().all(|b| b.is_ascii_whitespace()) {
+            return Ok(());
+        }
+        match parse_line(text) {
+            Ok(ev) => self.feed_event(line, ev),
+            Err(r) => {
+                self.error(line, r.customer.map(Cow::into_owned), r.error);
+                Ok(())
+            }
+        }
+    }
+
+    /// Apply one parsed event.
+    pub fn feed_event(&mut self, line: u64, ev: Event<'_>) -> Exact<()> {
+        let ci = self.customer(&ev.customer);
+        let Some(c) = self.customers.get_mut(ci) else {
+            return Ok(());
+        };
+        if let Some((prev_at, prev_line)) = c.last {
+            if ev.at < prev_at {
+                let msg = format!(
+                    "line {line} at {} is earlier than line {prev_line} at {prev_at} of customer `{}`; traces are never re-sorted",
+                    ev.at, c.id
+                );
+                let id = c.id.clone();
+                self.error(line, Some(id), TraceError::new("trace-order", msg));
+                return Ok(());
+            }
+        }
+        let lifecycle = matches!(ev.kind, Kind::Subscribe(_) | Kind::Cancel);
+        if lifecycle && c.last_lifecycle == Some(ev.at) {
+            let msg = format!(
+                "a second subscribe or cancel for customer `{}` at {}",
+                c.id, ev.at
+            );
+            let id = c.id.clone();
+            self.error(
+                line,
+                Some(id),
+                TraceError::new("lifecycle-same-instant", msg),
+            );
+            return Ok(());
+        }
+        c.last = Some((ev.at, line));
+        if lifecycle {
+            c.last_lifecycle = Some(ev.at);
+        }
+        if self.until.is_some_and(|u| ev.at >= u) {
+            self.flush(ci)?;
+            return self.validate_after_until(ci, line, &ev);
+        }
+        if c.batch_at == Some(ev.at) {
+            c.batch.push((line, to_owned_event(ev)));
+            return Ok(());
+        }
+        self.flush(ci)?;
+        let at_boundary = self.advance_before(ci, ev.at)?;
+        if at_boundary {
+            if let Some(c) = self.customers.get_mut(ci) {
+                c.batch_at = Some(ev.at);
+                c.batch.push((line, to_owned_event(ev)));
+            }
+            return Ok(());
+        }
+        self.apply_recorded(ci, line, &ev)
+    }
+
+    /// Close and open periods that end before `t`; true when a period of the customer ends
+    /// exactly at `t` (its events at `t` must wait for the batch).
+    fn advance_before(&mut self, ci: usize, t: Instant) -> Exact<bool> {
+        let plan = match self.customers.get(ci).and_then(|c| c.sub.as_ref()) {
+            Some(s) => s.plan,
+            None => return Ok(false),
+        };
+        let Some(p) = self.sh.ctx(plan) else {
+            return Ok(false);
+        };
+        let Some(c) = self.customers.get_mut(ci) else {
+            return Ok(false);
+        };
+        let Some(sub) = c.sub.as_mut() else {
+            return Ok(false);
+        };
+        while sub.end < t {
+            let end = sub.end;
+            c.invoices.push(close(p, sub, end)?);
+            open_period(p, sub, &mut c.life, sub.k.saturating_add(1))?;
+        }
+        Ok(sub.end == t)
+    }
+
+    /// Apply a customer's waiting events at its period start: a plan change or cancel first,
+    /// else the period opens; then the others in file order.
+    fn flush(&mut self, ci: usize) -> Exact<()> {
+        let Some(c) = self.customers.get_mut(ci) else {
+            return Ok(());
+        };
+        let Some(t) = c.batch_at.take() else {
+            return Ok(());
+        };
+        let batch = std::mem::take(&mut c.batch);
+        let Some(plan) = c.sub.as_ref().map(|s| s.plan) else {
+            return Ok(());
+        };
+        let hoisted = batch.iter().position(|(_, e)| match &e.kind {
+            Kind::Cancel => true,
+            Kind::Subscribe(p) => self
+                .sh
+                .doc
+                .plans
+                .iter()
+                .position(|x| x.id == *p)
+                .is_some_and(|np| np != plan),
+            _ => false,
+        });
+        let Some(p) = self.sh.ctx(plan) else {
+            return Ok(());
+        };
+        let Some(c) = self.customers.get_mut(ci) else {
+            return Ok(());
+        };
+        if let Some(sub) = c.sub.as_mut() {
+            c.invoices.push(close(p, sub, t)?);
+            if hoisted.is_none() {
+                open_period(p, sub, &mut c.life, sub.k.saturating_add(1))?;
+            }
+        }
+        if let Some(h) = hoisted {
+            if let Some((line, ev)) = batch.get(h) {
+                self.apply_recorded(ci, *line, ev)?;
+            }
+        }
+        for (i, (line, ev)) in batch.iter().enumerate() {
+            if Some(i) != hoisted {
+                self.apply_recorded(ci, *line, ev)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply an event; record it as applied or as an invalid line.
+    fn apply_recorded(&mut self, ci: usize, line: u64, ev: &Event<'_>) -> Exact<()> {
+        match self.apply(ci, line, ev) {
+            Ok(()) => {
+                if let Some(c) = self.customers.get_mut(ci) {
+                    c.events += 1;
+                    c.first_valid.get_or_insert(line);
+                    c.last_end = Some(c.sub.as_ref().map_or(ev.at, |s| s.end));
+                }
+                Ok(())
+            }
+            Err(Fail::Trace(e)) => {
+                let id = ev.customer.to_string();
+                self.error(line, Some(id), e);
+                Ok(())
+            }
+            Err(Fail::Overflow(o)) => Err(o),
+        }
+    }
+
+    fn plan_index(&self, id: &str) -> Result<usize, Fail> {
+        match self.sh.doc.plans.iter().position(|p| p.id == id) {
+            Some(i) => Ok(i),
+            None => {
+                let ids: Vec<&str> = self.sh.doc.plans.iter().map(|p| p.id.as_str()).collect();
+                let hint = super::trace::closest(id, &ids)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                trace_err(
+                    "unknown-plan",
+                    format!("no plan `{id}` in the pricing file{hint}"),
+                )
+            }
+        }
+    }
+
+    fn apply(&mut self, ci: usize, line: u64, ev: &Event<'_>) -> Result<(), Fail> {
+        let t = ev.at;
+        let current = self
+            .customers
+            .get(ci)
+            .and_then(|c| c.sub.as_ref().map(|s| s.plan));
+        match &ev.kind {
+            Kind::Subscribe(id) => {
+                let np = self.plan_index(id)?;
+                match current {
+                    None => self.start(ci, np, t),
+                    Some(cp) if cp == np => {
+                        if let Some(c) = self.customers.get_mut(ci) {
+                            c.warnings.push(Note {
+                                line,
+                                code: "resubscribe-same-plan",
+                                message: format!(
+                                    "customer `{}` is already subscribed to `{id}`: nothing changes",
+                                    c.id
+                                ),
+                            });
+                        }
+                        Ok(())
+                    }
+                    Some(cp) => self.switch(ci, cp, np, t),
+                }
+            }
+            Kind::Cancel => {
+                let Some(cp) = current else {
+                    return not_subscribed(&ev.customer, "cancel");
+                };
+                self.cancel(ci, cp, t)
+            }
+            Kind::Usage { feature, n, set } => {
+                let Some(cp) = current else {
+                    return not_subscribed(&ev.customer, "usage");
+                };
+                self.usage(ci, cp, line, t, feature, *n, *set)
+            }
+            Kind::Purchase { addon, quantity } => {
+                let Some(cp) = current else {
+                    return not_subscribed(&ev.customer, "purchase");
+                };
+                let p = self.sh.ctx(cp).ok_or_else(internal)?;
+                let Some(ai) = p.ir.addons.iter().position(|a| a.id == **addon) else {
+                    return trace_err(
+                        "unknown-addon",
+                        format!(
+                            "no add-on `{addon}` in the customer's current plan `{}`",
+                            p.ir.id
+                        ),
+                    );
+                };
+                let c = self.customers.get_mut(ci).ok_or_else(internal)?;
+                let sub = c.sub.as_mut().ok_or_else(internal)?;
+                buy(p, sub, &mut c.life, ai, Decimal::from(*quantity), t, false)?;
+                Ok(())
+            }
+            Kind::Recharge { feature, enabled } => {
+                let Some(cp) = current else {
+                    return not_subscribed(&ev.customer, "recharge");
+                };
+                let p = self.sh.ctx(cp).ok_or_else(internal)?;
+                let fi = feature_index(p.ir, feature)?;
+                let Some(ri) = p.x.feats.get(fi).and_then(|f| f.rule) else {
+                    return trace_err(
+                        "no-recharge-rule",
+                        format!("`{feature}` has no recharge rule in plan `{}`", p.ir.id),
+                    );
+                };
+                let c = self.customers.get_mut(ci).ok_or_else(internal)?;
+                c.life.set_recharge(feature, *enabled);
+                if *enabled {
+                    let sub = c.sub.as_mut().ok_or_else(internal)?;
+                    check_rule(p, sub, &mut c.life, ri, t)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn start(&mut self, ci: usize, plan: usize, t: Instant) -> Result<(), Fail> {
+        let p = self.sh.ctx(plan).ok_or_else(internal)?;
+        let c = self.customers.get_mut(ci).ok_or_else(internal)?;
+        let mut sub = new_sub(p, t, Vec::new());
+        open_period(p, &mut sub, &mut c.life, 0)?;
+        c.sub = Some(sub);
+        Ok(())
+    }
+
+    /// End the current period at `t` (prorated unless it ends there anyway).
+    fn end_current(&mut self, ci: usize, plan: usize, t: Instant) -> Result<Option<Sub>, Fail> {
+        let p = self.sh.ctx(plan).ok_or_else(internal)?;
+        let c = self.customers.get_mut(ci).ok_or_else(internal)?;
+        let Some(mut sub) = c.sub.take() else {
+            return Ok(None);
+        };
+        // A lifecycle event exactly at a period start was hoisted: that period is closed.
+        if sub.end != t {
+            c.invoices.push(close(p, &mut sub, t)?);
+        }
+        Ok(Some(sub))
+    }
+
+    fn switch(&mut self, ci: usize, from: usize, to: usize, t: Instant) -> Result<(), Fail> {
+        let Some(old) = self.end_current(ci, from, t)? else {
+            return Ok(());
+        };
+        let po = self.sh.ctx(from).ok_or_else(internal)?;
+        let pn = self.sh.ctx(to).ok_or_else(internal)?;
+        let feats = carry(po.ir, &old, pn.ir, t);
+        let c = self.customers.get_mut(ci).ok_or_else(internal)?;
+        let mut sub = new_sub(pn, t, feats);
+        open_period(pn, &mut sub, &mut c.life, 0)?;
+        c.sub = Some(sub);
+        Ok(())
+    }
+
+    fn cancel(&mut self, ci: usize, plan: usize, t: Instant) -> Result<(), Fail> {
+        self.end_current(ci, plan, t)?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn usage(
+        &mut self,
+        ci: usize,
+        plan: usize,
+        line: u64,
+        t: Instant,
+        feature: &str,
+        n: Decimal,
+        set: bool,
+    ) -> Result<(), Fail> {
+        let p = self.sh.ctx(plan).ok_or_else(internal)?;
+        let fi = feature_index(p.ir, feature)?;
+        let f = p.ir.features.get(fi).ok_or_else(internal)?;
+        if f.kind == FeatureKind::Flat {
+            return trace_err(
+                "flat-usage",
+                format!("`{feature}` is a flat fee: it takes no usage"),
+            );
+        }
+        let perpetual = f.aggregate == Aggregate::Perpetual;
+        if n < Decimal::ZERO && !perpetual {
+            return trace_err(
+                "negative-n",
+                format!(
+                    "`n` = {} is negative; only a `perpetual` feature takes negative usage",
+                    n.normalize()
+                ),
+            );
+        }
+        if set && !perpetual {
+            return trace_err(
+                "set-not-perpetual",
+                format!(
+                    "`set` is only for `perpetual` features; `{feature}` aggregates by `{}`",
+                    agg_name(f.aggregate)
+                ),
+            );
+        }
+        let c = self.customers.get_mut(ci).ok_or_else(internal)?;
+        let sub = c.sub.as_mut().ok_or_else(internal)?;
+        if let Some(reject) = use_feature(p, sub, &mut c.life, fi, n, set, t)? {
+            c.rejected.push(Rejected {
+                line,
+                at: t,
+                feature: feature.to_string(),
+                n: n.normalize(),
+                code: reject.0,
+                reason: reject.1,
+            });
+        }
+        Ok(())
+    }
+
+    /// Lines at or after `until` are read and validated (against the plan the customer would
+    /// have), never applied.
+    fn validate_after_until(&mut self, ci: usize, line: u64, ev: &Event<'_>) -> Exact<()> {
+        let Some(c) = self.customers.get(ci) else {
+            return Ok(());
+        };
+        let plan = match c.shadow {
+            Some(p) => p,
+            None => c.sub.as_ref().map(|s| s.plan),
+        };
+        let result: Result<Option<usize>, Fail> = (|| match &ev.kind {
+            Kind::Subscribe(id) => self.plan_index(id).map(Some),
+            Kind::Cancel => match plan {
+                Some(_) => Ok(None),
+                None => not_subscribed(&ev.customer, "cancel"),
+            },
+            other => {
+                let Some(pi) = plan else {
+                    return not_subscribed(&ev.customer, "event");
+                };
+                let p = self.sh.ctx(pi).ok_or_else(internal)?;
+                match other {
+                    Kind::Usage { feature, n, set } => {
+                        let fi = feature_index(p.ir, feature)?;
+                        let f = p.ir.features.get(fi).ok_or_else(internal)?;
+                        let perpetual = f.aggregate == Aggregate::Perpetual;
+                        if f.kind == FeatureKind::Flat {
+                            trace_err(
+                                "flat-usage",
+                                format!("`{feature}` is a flat fee: it takes no usage"),
+                            )
+                        } else if *n < Decimal::ZERO && !perpetual {
+                            trace_err("negative-n", format!("`n` = {} is negative; only a `perpetual` feature takes negative usage", n.normalize()))
+                        } else if *set && !perpetual {
+                            trace_err("set-not-perpetual", format!("`set` is only for `perpetual` features; `{feature}` aggregates by `{}`", agg_name(f.aggregate)))
+                        } else {
+                            Ok(Some(pi))
+                        }
+                    }
+                    Kind::Purchase { addon, .. } => {
+                        if p.ir.addons.iter().any(|a| a.id == **addon) {
+                            Ok(Some(pi))
+                        } else {
+                            trace_err(
+                                "unknown-addon",
+                                format!(
+                                    "no add-on `{addon}` in the customer's current plan `{}`",
+                                    p.ir.id
+                                ),
+                            )
+                        }
+                    }
+                    Kind::Recharge { feature, .. } => {
+                        let fi = feature_index(p.ir, feature)?;
+                        if p.x.feats.get(fi).and_then(|f| f.rule).is_some() {
+                            Ok(Some(pi))
+                        } else {
+                            trace_err(
+                                "no-recharge-rule",
+                                format!("`{feature}` has no recharge rule in plan `{}`", p.ir.id),
+                            )
+                        }
+                    }
+                    _ => Ok(Some(pi)),
+                }
+            }
+        })();
+        match result {
+            Ok(next) => {
+                if let Some(c) = self.customers.get_mut(ci) {
+                    c.shadow = Some(next);
+                    c.after_until += 1;
+                }
+                Ok(())
+            }
+            Err(Fail::Trace(e)) => {
+                let id = ev.customer.to_string();
+                self.error(line, Some(id), e);
+                Ok(())
+            }
+            Err(Fail::Overflow(o)) => Err(o),
+        }
+    }
+
+    /// Apply waiting events, settle `until` and bring every customer up to it.
+    pub fn finish(&mut self) -> Exact<Option<Instant>> {
+        for ci in 0..self.customers.len() {
+            self.flush(ci)?;
+        }
+        let until = match self.until {
+            Some(u) => Some(u),
+            None => self.customers.iter().filter_map(|c| c.last_end).max(),
+        };
+        self.until = until;
+        let Some(until) = until else {
+            return Ok(None);
+        };
+        for ci in 0..self.customers.len() {
+            let plan = match self.customers.get(ci).and_then(|c| c.sub.as_ref()) {
+                Some(s) => s.plan,
+                None => continue,
+            };
+            let Some(p) = self.sh.ctx(plan) else { continue };
+            let Some(c) = self.customers.get_mut(ci) else {
+                continue;
+            };
+            let Some(sub) = c.sub.as_mut() else { continue };
+            while sub.end < until {
+                let end = sub.end;
+                c.invoices.push(close(p, sub, end)?);
+                open_period(p, sub, &mut c.life, sub.k.saturating_add(1))?;
+            }
+            if sub.start < until {
+                let mut inv = draft(p, sub)?;
+                inv.is_final = sub.end <= until;
+                c.invoices.push(inv);
+            }
+        }
+        Ok(Some(until))
+    }
+}
+
+fn internal() -> Fail {
+    Fail::Overflow(Overflow::new("the evaluator's state (internal error)"))
+}
+
+fn not_subscribed<T>(customer: &str, what: &str) -> Result<T, Fail> {
+    trace_err(
+        "not-subscribed",
+        format!("{what} for customer `{customer}`, who has no plan: subscribe first"),
+    )
+}
+
+fn agg_name(a: Aggregate) -> &'static str {
+    match a {
+        Aggregate::Sum => "sum",
+        Aggregate::Max => "max",
+        Aggregate::Last => "last",
+        Aggregate::Perpetual => "perpetual",
+    }
+}
+
+fn feature_index(plan: &Plan, id: &str) -> Result<usize, Fail> {
+    match plan.features.iter().position(|f| f.id == id) {
+        Some(i) => Ok(i),
+        None => {
+            let ids: Vec<&str> = plan.features.iter().map(|f| f.id.as_str()).collect();
+            let hint = super::trace::closest(id, &ids)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            trace_err(
+                "unknown-feature",
+                format!(
+                    "no feature `{id}` in the customer's current plan `{}`{hint}",
+                    plan.id
+                ),
+            )
+        }
+    }
+}
+
+fn new_sub(p: P<'_>, t: Instant, feats: Vec<FeatState>) -> Sub {
+    let anchor = Anchor::new(t, p.ir.interval);
+    let feats = if feats.is_empty() {
+        p.ir.features
+            .iter()
+            .map(|f| FeatState {
+                latest_issue: vec![None; f.grants.len()],
+                ..FeatState::default()
+            })
+            .collect()
+    } else {
+        feats
+    };
+    Sub {
+        plan: p.idx,
+        anchor,
+        k: 0,
+        start: t,
+        end: anchor.start(1),
+        feats,
+        addon_lines: Vec::new(),
+    }
+}
+
+/// Blocks and perpetual totals that survive a switch from `old` to `new` at `t`.
+fn carry(old_plan: &Plan, old: &Sub, new_plan: &Plan, t: Instant) -> Vec<FeatState> {
+    let mut feats: Vec<FeatState> = new_plan
+        .features
+        .iter()
+        .map(|f| FeatState {
+            latest_issue: vec![None; f.grants.len()],
+            ..FeatState::default()
+        })
+        .collect();
+    for (f, st) in old_plan.features.iter().zip(&old.feats) {
+        let Some((nf, target)) = new_plan
+            .features
+            .iter()
+            .zip(feats.iter_mut())
+            .find(|(nf, _)| nf.id == f.id)
+        else {
+            continue;
+        };
+        if f.kind == FeatureKind::Balance && nf.kind == FeatureKind::Balance {
+            for b in st.blocks.iter().filter(|b| b.live_at(t)) {
+                let current = b
+                    .grant
+                    .is_some_and(|g| st.latest_issue.get(g).copied().flatten() == Some(b.issue));
+                if !current {
+                    target.insert(Block {
+                        grant: None,
+                        ..b.clone()
+                    });
+                }
+            }
+        }
+        if f.aggregate == Aggregate::Perpetual && nf.aggregate == Aggregate::Perpetual {
+            target.total = st.total;
+        }
+    }
+    feats
+}
+
+/// Open period `k`: reset the period's aggregates, expire blocks, apply rollover caps, issue
+/// the period's grants, check recharge rules.
+fn open_period(p: P<'_>, sub: &mut Sub, life: &mut Life, k: u32) -> Exact<()> {
+    sub.k = k;
+    sub.start = sub.anchor.start(k);
+    sub.end = sub.anchor.start(k.saturating_add(1));
+    let start = sub.start;
+    let first_signup = k == 0 && !life.signed_up;
+    for (fi, f) in p.ir.features.iter().enumerate() {
+        let Some(st) = sub.feats.get_mut(fi) else {
+            continue;
+        };
+        st.used = Decimal::ZERO;
+        st.drawn = Decimal::ZERO;
+        st.has_reading = false;
+        st.expire(start);
+        for (gi, g) in f.grants.iter().enumerate() {
+            let (source, expiry) = match g.schedule {
+                Schedule::Every(n) if n > 0 && k % n == 0 => {
+                    if let Rollover::Max(m) = g.rollover {
+                        cap_rollover(st, gi, m)?;
+                    }
+                    let expiry = match (g.expires_after, &g.rollover) {
+                        (Some(e), _) => Some(sub.anchor.start(k.saturating_add(e))),
+                        (None, Rollover::None) => Some(sub.anchor.start(k.saturating_add(n))),
+                        (None, _) => None,
+                    };
+                    (Source::Periodic, expiry)
+                }
+                Schedule::Signup if first_signup => {
+                    (Source::Signup, g.expires_after.map(|e| sub.anchor.start(e)))
+                }
+                _ => continue,
+            };
+            let issue = life.next_issue();
+            st.insert(Block {
+                left: g.amount,
+                expiry,
+                source,
+                issued: start,
+                order: gi as u64,
+                grant: (source == Source::Periodic).then_some(gi),
+                issue,
+            });
+            if source == Source::Periodic {
+                if let Some(slot) = st.latest_issue.get_mut(gi) {
+                    *slot = Some(issue);
+                }
+            }
+        }
+    }
+    if k == 0 {
+        life.signed_up = true;
+    }
+    for ri in 0..p.x.rules.len() {
+        check_rule(p, sub, life, ri, start)?;
+    }
+    Ok(())
+}
+
+/// Forfeit units of grant `gi`'s earlier issues beyond `max`, oldest first.
+fn cap_rollover(st: &mut FeatState, gi: usize, max: Decimal) -> Exact<()> {
+    let mut total = Decimal::ZERO;
+    for b in st.blocks.iter().filter(|b| b.grant == Some(gi)) {
+        total = add(total, b.left, "a rollover total")?;
+    }
+    let mut excess = total - max;
+    if excess <= Decimal::ZERO {
+        return Ok(());
+    }
+    let mut order: Vec<usize> = (0..st.blocks.len())
+        .filter(|&i| st.blocks.get(i).is_some_and(|b| b.grant == Some(gi)))
+        .collect();
+    order.sort_by_key(|&i| st.blocks.get(i).map(|b| (b.issued, b.issue)));
+    for i in order {
+        if excess <= Decimal::ZERO {
+            break;
+        }
+        if let Some(b) = st.blocks.get_mut(i) {
+            let take = excess.min(b.left);
+            b.left -= take;
+            excess -= take;
+        }
+    }
+    st.blocks.retain(|b| !b.left.is_zero());
+    Ok(())
+}
+
+/// Buy `qty` of add-on `ai` at `t`: an invoice line and a block per grant entry.
+fn buy(
+    p: P<'_>,
+    sub: &mut Sub,
+    life: &mut Life,
+    ai: usize,
+    qty: Decimal,
+    t: Instant,
+    auto: bool,
+) -> Exact<()> {
+    let Some(addon) = p.ir.addons.get(ai) else {
+        return Ok(());
+    };
+    let what = addon.id.as_str();
+    let amount = round_line(mul(addon.price, qty, what)?);
+    let purchase = life.next_purchase();
+    let targets = p.x.addon_targets.get(ai).map_or(&[][..], Vec::as_slice);
+    for (g, &fi) in addon.grants.iter().zip(targets) {
+        let left = mul(qty, g.amount, what)?;
+        let expiry = g
+            .expires_after
+            .map(|e| sub.anchor.start(sub.k.saturating_add(e)));
+        let issue = life.next_issue();
+        if let Some(st) = sub.feats.get_mut(fi) {
+            st.insert(Block {
+                left,
+                expiry,
+                source: Source::Addon,
+                issued: t,
+                order: purchase,
+                grant: None,
+                issue,
+            });
+        }
+    }
+    let quantity = u64::try_from(qty).map_err(|_| Overflow::new(what))?;
+    sub.addon_lines.push(AddonLine {
+        addon: ai,
+        quantity,
+        price: addon.price,
+        amount,
+        at: t,
+        auto,
+    });
+    Ok(())
+}
+
+fn rule_on(p: P<'_>, life: &Life, ri: usize) -> bool {
+    let Some(rule) = p.x.rules.get(ri) else {
+        return false;
+    };
+    let Some(f) = p.ir.features.get(rule.feature) else {
+        return false;
+    };
+    !p.recharge_off && life.recharge_enabled(&f.id, rule.enabled)
+}
+
+/// The after-draw check: below the threshold, buy `max(1, ceil((below − balance) ÷ pack))`.
+fn check_rule(p: P<'_>, sub: &mut Sub, life: &mut Life, ri: usize, t: Instant) -> Exact<()> {
+    if !rule_on(p, life, ri) {
+        return Ok(());
+    }
+    let Some(rule) = p.x.rules.get(ri) else {
+        return Ok(());
+    };
+    let Some(st) = sub.feats.get(rule.feature) else {
+        return Ok(());
+    };
+    let balance = st.balance(t)?;
+    if balance < rule.below {
+        let k = ceil_div(rule.below - balance, rule.pack)?.max(Decimal::ONE);
+        buy(p, sub, life, rule.addon, k, t, true)?;
+    }
+    Ok(())
+}
+
+/// A rejection: code and reason.
+type Reject = (&'static str, String);
+
+/// Apply usage `n` of feature `fi` at `t`; `Some` when it is rejected (nothing changed).
+fn use_feature(
+    p: P<'_>,
+    sub: &mut Sub,
+    life: &mut Life,
+    fi: usize,
+    n: Decimal,
+    set: bool,
+    t: Instant,
+) -> Exact<Option<Reject>> {
+    let Some(f) = p.ir.features.get(fi) else {
+        return Ok(None);
+    };
+    let Some(fx) = p.x.feats.get(fi) else {
+        return Ok(None);
+    };
+    match f.kind {
+        FeatureKind::Costing => {
+            let Some((target, per)) = fx.cost else {
+                return Ok(None);
+            };
+            let x = mul(n, per, &f.id)?;
+            let r = take(p, sub, life, target, x, t)?;
+            if r.is_none() {
+                if let Some(st) = sub.feats.get_mut(fi) {
+                    st.used = add(st.used, n, &f.id)?;
+                }
+            }
+            Ok(r)
+        }
+        FeatureKind::Balance => take(p, sub, life, fi, n, t),
+        FeatureKind::Gauge => {
+            let Some(st) = sub.feats.get_mut(fi) else {
+                return Ok(None);
+            };
+            let (current, new) = match f.aggregate {
+                Aggregate::Max => (st.used, st.used.max(n)),
+                Aggregate::Last => (
+                    if st.has_reading {
+                        st.used
+                    } else {
+                        Decimal::ZERO
+                    },
+                    n,
+                ),
+                Aggregate::Perpetual | Aggregate::Sum => {
+                    let new = if set { n } else { add(st.total, n, &f.id)? };
+                    (st.total, new)
+                }
+            };
+            if fx.limited && new > current {
+                if let Some(cap) = fx.cap.filter(|c| new > *c) {
+                    return Ok(Some((
+                        "over-limit",
+                        format!(
+                            "{} would reach {} of `{}`, over its cap of {cap}",
+                            agg_name(f.aggregate),
+                            new.normalize(),
+                            f.id
+                        ),
+                    )));
+                }
+            }
+            match f.aggregate {
+                Aggregate::Perpetual | Aggregate::Sum => st.total = new,
+                Aggregate::Max | Aggregate::Last => {
+                    st.used = new;
+                    st.has_reading = true;
+                }
+            }
+            Ok(None)
+        }
+        FeatureKind::Flat => Ok(None),
+    }
+}
+
+/// Usage `x ≥ 0` of balance feature `fi`: the tier allowance first on a capped feature, then
+/// blocks; under `deny`, buy before refusing when the feature's rule is on; then the
+/// after-draw recharge check.
+fn take(
+    p: P<'_>,
+    sub: &mut Sub,
+    life: &mut Life,
+    fi: usize,
+    x: Decimal,
+    t: Instant,
+) -> Exact<Option<Reject>> {
+    let (Some(f), Some(fx)) = (p.ir.features.get(fi), p.x.feats.get(fi)) else {
+        return Ok(None);
+    };
+    let Some(st) = sub.feats.get(fi) else {
+        return Ok(None);
+    };
+    let beyond = match fx.cap {
+        Some(cap) => {
+            let billed = st.used - st.drawn;
+            let allowance = (cap - billed).max(Decimal::ZERO);
+            x - x.min(allowance)
+        }
+        None => x,
+    };
+    let mut balance = st.balance(t)?;
+    if beyond > balance && fx.limited {
+        match fx.rule.filter(|&ri| rule_on(p, life, ri)) {
+            Some(ri) => {
+                let Some(rule) = p.x.rules.get(ri) else {
+                    return Ok(None);
+                };
+                let want = add(rule.below, beyond, &f.id)? - balance;
+                let k = ceil_div(want, rule.pack)?.max(Decimal::ONE);
+                buy(p, sub, life, rule.addon, k, t, true)?;
+                balance = sub
+                    .feats
+                    .get(fi)
+                    .map_or(Ok(Decimal::ZERO), |s| s.balance(t))?;
+            }
+            None => {
+                let reason = match fx.cap {
+                    None => format!(
+                        "needs {} of {}, {} left",
+                        beyond.normalize(),
+                        f.id,
+                        balance.normalize()
+                    ),
+                    Some(cap) => format!(
+                        "needs {} of {} beyond its cap of {cap}, {} left",
+                        beyond.normalize(),
+                        f.id,
+                        balance.normalize()
+                    ),
+                };
+                let code = if fx.cap.is_some() {
+                    "over-limit"
+                } else {
+                    "insufficient-balance"
+                };
+                return Ok(Some((code, reason)));
+            }
+        }
+    }
+    let Some(st) = sub.feats.get_mut(fi) else {
+        return Ok(None);
+    };
+    let d = beyond.min(balance);
+    if d > Decimal::ZERO {
+        st.draw(d, t);
+        st.drawn = add(st.drawn, d, &f.id)?;
+    }
+    st.used = add(st.used, x, &f.id)?;
+    if let Some(ri) = fx.rule {
+        check_rule(p, sub, life, ri, t)?;
+    }
+    Ok(None)
+}
+
+/// Round `base × elapsed ÷ length` half away from zero, exactly (integers).
+pub fn prorate(base: Decimal, elapsed: i64, length: i64) -> Exact<Decimal> {
+    let o = || Overflow::new("a prorated base fee");
+    if length <= 0 {
+        return Ok(round_line(base));
+    }
+    let num = base
+        .mantissa()
+        .checked_mul(i128::from(elapsed))
+        .ok_or_else(o)?;
+    let den = 10i128
+        .checked_pow(base.scale())
+        .and_then(|p| p.checked_mul(i128::from(length)))
+        .ok_or_else(o)?;
+    let q = num / den;
+    let r = num % den;
+    let q = if r.checked_mul(2).ok_or_else(o)? >= den {
+        q + 1
+    } else {
+        q
+    };
+    Decimal::try_from_i128_with_scale(q, 0).map_err(|_| o())
+}
+
+/// The invoice of `sub`'s current period, ended at `end` (prorated when before its end).
+fn close(p: P<'_>, sub: &mut Sub, end: Instant) -> Exact<Invoice> {
+    let addons = std::mem::take(&mut sub.addon_lines);
+    let lines = lines(p, sub, end, addons)?;
+    Invoice::new(p.idx, sub.start, end, lines)
+}
+
+/// The invoice of the period in progress (full base fees), leaving the state as it is.
+fn draft(p: P<'_>, sub: &Sub) -> Exact<Invoice> {
+    let lines = lines(p, sub, sub.end, sub.addon_lines.clone())?;
+    let mut inv = Invoice::new(p.idx, sub.start, sub.end, lines)?;
+    inv.is_final = false;
+    Ok(inv)
+}
+
+fn lines(p: P<'_>, sub: &Sub, end: Instant, addons: Vec<AddonLine>) -> Exact<Vec<Line>> {
+    let mut out = Vec::new();
+    for (fi, f) in p.ir.features.iter().enumerate() {
+        if f.base <= Decimal::ZERO {
+            continue;
+        }
+        if end < sub.end {
+            let elapsed = sub.start.micros_until(end);
+            let length = sub.start.micros_until(sub.end);
+            out.push(Line::Base {
+                feature: fi,
+                amount: prorate(f.base, elapsed, length)?,
+                prorated: Some((f.base, elapsed, length)),
+            });
+        } else {
+            out.push(Line::Base {
+                feature: fi,
+                amount: round_line(f.base),
+                prorated: None,
+            });
+        }
+    }
+    for (fi, f) in p.ir.features.iter().enumerate() {
+        if !f.is_metered() {
+            continue;
+        }
+        let Some(st) = sub.feats.get(fi) else {
+            continue;
+        };
+        let (used, covered) = match f.kind {
+            FeatureKind::Gauge if f.aggregate == Aggregate::Perpetual => (st.total, Decimal::ZERO),
+            FeatureKind::Gauge => (st.used, Decimal::ZERO),
+            _ => (st.used, st.drawn),
+        };
+        let priced = price_feature(f, used - covered)?;
+        out.push(Line::Usage {
+            feature: fi,
+            used: used.normalize(),
+            covered: covered.normalize(),
+            priced,
+        });
+    }
+    out.extend(addons.into_iter().map(Line::Addon));
+    Ok(out)
+}
+
+impl Engine<'_> {
+    /// The invoice of a customer's period in progress (as a draft), for `quote`.
+    pub fn current_invoice(&self, ci: usize) -> Exact<Option<Invoice>> {
+        let Some(sub) = self.customers.get(ci).and_then(|c| c.sub.as_ref()) else {
+            return Ok(None);
+        };
+        let Some(p) = self.sh.ctx(sub.plan) else {
+            return Ok(None);
+        };
+        draft(p, sub).map(Some)
+    }
+}

@@ -1,0 +1,1 @@
+//! Human output: aligned tables, money in major units.

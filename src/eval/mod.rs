@@ -1,0 +1,156 @@
+//! The evaluator: `quote` (one period of one plan) and `simulate` (a JSONL usage trace).
+//!
+//! Pipeline: [`trace`] reads a line into an event → [`engine`] applies it to its customer
+//! ([`state`]: blocks and period aggregates; [`time`]: periods; [`price`]: tier arithmetic) →
+//! [`report`] renders JSON, [`human`] renders tables. The evaluator sees only the checked IR.
+
+pub mod engine;
+pub mod human;
+pub mod plan;
+pub mod price;
+pub mod quote;
+pub mod report;
+pub mod state;
+pub mod time;
+pub mod trace;
+
+use engine::Engine;
+use std::io::BufRead;
+use time::{Instant, TimeError};
+
+/// What `simulate` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub until: Option<Instant>,
+    pub skip_invalid: bool,
+    /// Report only these customers (empty: all).
+    pub customers: Vec<String>,
+}
+
+/// Why a simulation produced no report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The trace has invalid lines (and `--skip-invalid` was not given): one message per line.
+    Invalid(Vec<String>),
+    /// An amount that cannot be held exactly, or a read error: one message.
+    Fatal(String),
+}
+
+/// Parse `--until`.
+pub fn parse_until(text: &str) -> Result<Instant, String> {
+    Instant::parse(text).map_err(|e| match e {
+        TimeError::MissingOffset => {
+            format!("`--until {text}` has no offset: add `Z` or `+HH:MM`")
+        }
+        TimeError::Malformed => format!("`--until {text}` is not an RFC 3339 timestamp"),
+    })
+}
+
+/// A finished simulation: the engine's state and the report's `until`.
+pub struct Simulation<'d> {
+    pub engine: Engine<'d>,
+    pub until: Option<Instant>,
+    pub options: Options,
+}
+
+impl Simulation<'_> {
+    pub fn json(&self) -> Result<serde_json::Value, Failure> {
+        report::report_json(&self.engine, self.until, &self.options.customers)
+            .map_err(|o| Failure::Fatal(overflow_message(&o)))
+    }
+}
+
+fn overflow_message(o: &price::Overflow) -> String {
+    format!(
+        "error[arithmetic-overflow]: {} cannot be held exactly",
+        o.what
+    )
+}
+
+/// Run a trace read line by line (streaming: memory does not grow with the trace).
+pub fn simulate<R: BufRead>(
+    doc: &crate::ir::Document,
+    mut reader: R,
+    options: Options,
+) -> Result<Simulation<'_>, Failure> {
+    let mut engine = Engine::new(doc, options.until);
+    let mut buf = Vec::new();
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Failure::Fatal(format!("cannot read the trace: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        let mut bytes = buf.as_slice();
+        if let [rest @ .., b'\n'] = bytes {
+            bytes = rest;
+        }
+        if let [rest @ .., b'\r'] = bytes {
+            bytes = rest;
+        }
+        let fed = match std::str::from_utf8(bytes) {
+            Ok(text) => engine.feed(line, text),
+            Err(_) => {
+                engine.errors.push(engine::LineError {
+                    line,
+                    customer: None,
+                    error: trace::TraceError::new("bad-json", "the line is not valid UTF-8"),
+                });
+                Ok(())
+            }
+        };
+        fed.map_err(|o| Failure::Fatal(overflow_message(&o)))?;
+    }
+    let until = engine
+        .finish()
+        .map_err(|o| Failure::Fatal(overflow_message(&o)))?;
+    if !options.skip_invalid {
+        let invalid = report::invalid_lines(&engine, &options.customers);
+        if !invalid.is_empty() {
+            return Err(Failure::Invalid(
+                invalid
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "error[{}]: line {}: {}",
+                            e.error.code, e.line, e.error.message
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    Ok(Simulation {
+        engine,
+        until,
+        options,
+    })
+}
+
+/// Run a JSONL trace against a document and return the spec's JSON report (`simulate --format json`).
+/// `Err` carries the trace errors (as the CLI would print them) when the trace is invalid and skip_invalid is false.
+pub fn simulate_json(
+    doc: &crate::ir::Document,
+    trace: &str,
+    until: Option<&str>,
+    skip_invalid: bool,
+) -> Result<serde_json::Value, Vec<String>> {
+    let until = until.map(parse_until).transpose().map_err(|e| vec![e])?;
+    let options = Options {
+        until,
+        skip_invalid,
+        customers: Vec::new(),
+    };
+    let sim = simulate(doc, trace.as_bytes(), options).map_err(|f| match f {
+        Failure::Invalid(v) => v,
+        Failure::Fatal(m) => vec![m],
+    })?;
+    sim.json().map_err(|f| match f {
+        Failure::Invalid(v) => v,
+        Failure::Fatal(m) => vec![m],
+    })
+}

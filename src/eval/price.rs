@@ -1,0 +1,255 @@
+//! Tier arithmetic for one period: exact band amounts and the one rounding per line.
+//!
+//! Invariant: every product and sum is exact (`checked_*`; an intermediate that cannot be held
+//! is [`Overflow`], never rounded); [`round_line`] is the only place money is rounded.
+
+use crate::ir::{Feature, Mode, Rounding, Tier};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// An intermediate that `rust_decimal` cannot hold exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflow {
+    /// What was being computed, e.g. `feature:api usage`.
+    pub what: String,
+}
+
+impl Overflow {
+    pub fn new(what: impl Into<String>) -> Overflow {
+        Overflow { what: what.into() }
+    }
+}
+
+pub type Exact<T> = Result<T, Overflow>;
+
+/// Round an exact line amount once, half away from zero, to whole minor units.
+pub fn round_line(exact: Decimal) -> Decimal {
+    exact
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
+/// `a + b`, or [`Overflow`] naming `what`.
+pub fn add(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    a.checked_add(b).ok_or_else(|| Overflow::new(what))
+}
+
+/// `a × b`, exact, or [`Overflow`] naming `what`.
+pub fn mul(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    let p = a.checked_mul(b).ok_or_else(|| Overflow::new(what))?;
+    // rust_decimal rounds products beyond 28 digits; check that it did not.
+    if p.scale() < a.scale() + b.scale() && !a.is_zero() && !b.is_zero() {
+        let back = p.checked_div(b).ok_or_else(|| Overflow::new(what))?;
+        if back != a {
+            return Err(Overflow::new(what));
+        }
+    }
+    Ok(p)
+}
+
+/// One tier's share of a priced quantity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Band {
+    /// The previous tier's `upto` (exclusive), 0 for the first tier.
+    pub from: u64,
+    /// This tier's `upto` (inclusive); `None` for the last tier.
+    pub to: Option<u64>,
+    pub quantity: Decimal,
+    pub price: Decimal,
+    pub base: Decimal,
+    /// Exact: `quantity × price + base`.
+    pub amount: Decimal,
+}
+
+/// A priced quantity: the billable quantity (after `divide`), its bands and the rounded amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priced {
+    pub billable: Decimal,
+    pub bands: Vec<Band>,
+    /// Exact sum of the band amounts.
+    pub exact: Decimal,
+    /// [`round_line`] of `exact`.
+    pub amount: Decimal,
+}
+
+/// Apply `divide` to an uncovered quantity.
+pub fn divide(f: &Feature, q: Decimal) -> Decimal {
+    match &f.divide {
+        None => q,
+        Some(d) => {
+            let x = q / Decimal::from(d.by);
+            match d.rounding {
+                Rounding::Up => x.ceil(),
+                Rounding::Down => x.floor(),
+            }
+            .normalize()
+        }
+    }
+}
+
+/// Price an uncovered quantity `q` (raw, before `divide`) of a metered feature.
+pub fn price_feature(f: &Feature, q: Decimal) -> Exact<Priced> {
+    let q = divide(f, q.max(Decimal::ZERO));
+    price_tiers(&f.tiers, f.mode, q, &f.id)
+}
+
+/// Price quantity `q ≥ 0` through `tiers` (the last band extends without bound).
+pub fn price_tiers(tiers: &[Tier], mode: Mode, q: Decimal, what: &str) -> Exact<Priced> {
+    let mut bands = Vec::new();
+    let last = tiers.len().saturating_sub(1);
+    let mut from = 0u64;
+    for (i, t) in tiers.iter().enumerate() {
+        let lower = Decimal::from(from);
+        let to = if i == last { None } else { t.upto };
+        match mode {
+            Mode::Graduated => {
+                if i > 0 && q <= lower {
+                    break;
+                }
+                let top = to.map_or(q, |u| q.min(Decimal::from(u)));
+                bands.push(band(t, from, to, top - lower, what)?);
+            }
+            Mode::Volume => {
+                let fits = to.is_none_or(|u| q <= Decimal::from(u));
+                if fits {
+                    bands.push(band(t, from, to, q, what)?);
+                    break;
+                }
+            }
+        }
+        from = t.upto.unwrap_or(from);
+    }
+    let mut exact = Decimal::ZERO;
+    for b in &bands {
+        exact = add(exact, b.amount, what)?;
+    }
+    Ok(Priced {
+        billable: q.normalize(),
+        bands,
+        exact: exact.normalize(),
+        amount: round_line(exact),
+    })
+}
+
+fn band(t: &Tier, from: u64, to: Option<u64>, quantity: Decimal, what: &str) -> Exact<Band> {
+    let amount = add(mul(quantity, t.price, what)?, t.base, what)?;
+    Ok(Band {
+        from,
+        to,
+        quantity: quantity.normalize(),
+        price: t.price,
+        base: t.base,
+        amount: amount.normalize(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn tier(upto: Option<u64>, price: &str, base: &str) -> Tier {
+        Tier {
+            upto,
+            price: d(price),
+            base: d(base),
+        }
+    }
+
+    /// Stripe's tier example: upto 5 @500, 10 @400, 15 @300, 20 @200, unbounded @100.
+    fn stripe() -> Vec<Tier> {
+        vec![
+            tier(Some(5), "500", "0"),
+            tier(Some(10), "400", "0"),
+            tier(Some(15), "300", "0"),
+            tier(Some(20), "200", "0"),
+            tier(None, "100", "0"),
+        ]
+    }
+
+    fn amount(tiers: &[Tier], mode: Mode, q: &str) -> Decimal {
+        price_tiers(tiers, mode, d(q), "t").unwrap().amount
+    }
+
+    #[test]
+    fn stripe_volume_and_graduated() {
+        let t = stripe();
+        for (q, want) in [
+            ("5", 2500),
+            ("6", 2400),
+            ("25", 2500),
+            ("0", 0),
+            ("20", 4000),
+        ] {
+            assert_eq!(
+                amount(&t, Mode::Volume, q),
+                Decimal::from(want),
+                "volume q={q}"
+            );
+        }
+        for (q, want) in [("6", 2900), ("5", 2500), ("0", 0), ("25", 7500)] {
+            assert_eq!(
+                amount(&t, Mode::Graduated, q),
+                Decimal::from(want),
+                "grad q={q}"
+            );
+        }
+    }
+
+    #[test]
+    fn half_cent_rounds_away_from_zero() {
+        let t = vec![tier(None, "0.05", "0")];
+        assert_eq!(amount(&t, Mode::Graduated, "30"), Decimal::from(2));
+        assert_eq!(amount(&t, Mode::Graduated, "10"), Decimal::from(1));
+        assert_eq!(amount(&t, Mode::Graduated, "9"), Decimal::ZERO);
+        assert_eq!(round_line(d("-1.5")), d("-2"));
+        assert_eq!(round_line(d("2.4999")), d("2"));
+    }
+
+    #[test]
+    fn first_tier_base_is_charged_at_zero() {
+        let t = vec![tier(Some(10), "0", "1000"), tier(None, "50", "200")];
+        let p = price_tiers(&t, Mode::Graduated, Decimal::ZERO, "t").unwrap();
+        assert_eq!(p.amount, d("1000"));
+        assert_eq!(p.bands.len(), 1);
+        assert_eq!(p.bands[0].quantity, Decimal::ZERO);
+        let p = price_tiers(&t, Mode::Graduated, d("10.5"), "t").unwrap();
+        assert_eq!(p.exact, d("1225"));
+        assert_eq!(p.bands[1].from, 10);
+        assert_eq!(p.bands[1].to, None);
+        let v = price_tiers(&t, Mode::Volume, d("11"), "t").unwrap();
+        assert_eq!(v.exact, d("750"));
+        assert_eq!(v.bands.len(), 1);
+        assert_eq!(v.bands[0].from, 10);
+    }
+
+    #[test]
+    fn bounded_last_tier_prices_beyond_its_upto() {
+        let t = vec![tier(Some(100), "10", "0"), tier(Some(200), "5", "0")];
+        let p = price_tiers(&t, Mode::Graduated, d("250"), "t").unwrap();
+        assert_eq!(p.bands[1].quantity, d("150"));
+        assert_eq!(p.bands[1].to, None);
+        assert_eq!(p.amount, d("1750"));
+        let v = price_tiers(&t, Mode::Volume, d("250"), "t").unwrap();
+        assert_eq!(v.amount, d("1250"));
+    }
+
+    #[test]
+    fn volume_grant_example_from_the_spec() {
+        // 50 granted, 120 used: 70 are billed at 10.
+        let t = vec![tier(Some(100), "10", "0"), tier(None, "5", "0")];
+        assert_eq!(amount(&t, Mode::Volume, "70"), d("700"));
+    }
+
+    #[test]
+    fn overflow_is_reported_not_rounded() {
+        let t = vec![tier(None, "79228162514264337593543950335", "0")];
+        assert!(price_tiers(&t, Mode::Graduated, d("2"), "feature:x").is_err());
+        let t = vec![tier(None, "0.0000000000011", "0")];
+        let r = price_tiers(&t, Mode::Graduated, d("1234567890123456.123456789012"), "x");
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,353 @@
+//! Instants, RFC 3339 parsing and billing periods.
+//!
+//! Invariant: all arithmetic is in UTC on [`Instant`] (seconds + nanoseconds since the Unix
+//! epoch); period `k` of a subscription is computed from its anchor `t0` directly (never chained),
+//! so calendar months clamp to the month's last day from `t0`'s day each time
+//! (Jan 31 → Feb 28 → Mar 31).
+
+use crate::ir::Interval;
+use std::fmt;
+
+/// A point in time, UTC, nanosecond precision. Ordered chronologically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant {
+    secs: i64,
+    nanos: u32,
+}
+
+/// Why a timestamp was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeError {
+    /// Not an RFC 3339 date-time.
+    Malformed,
+    /// A date-time without `Z` or a numeric offset.
+    MissingOffset,
+}
+
+const NANOS: i64 = 1_000_000_000;
+const DAY: i64 = 86_400;
+
+impl Instant {
+    pub const fn from_secs(secs: i64) -> Instant {
+        Instant { secs, nanos: 0 }
+    }
+
+    pub fn secs(self) -> i64 {
+        self.secs
+    }
+
+    /// Whole microseconds from `self` to `later` (truncated; 0 if `later` is not after `self`).
+    pub fn micros_until(self, later: Instant) -> i64 {
+        let ns = (i128::from(later.secs) - i128::from(self.secs)) * i128::from(NANOS)
+            + (i128::from(later.nanos) - i128::from(self.nanos));
+        i64::try_from((ns / 1000).max(0)).unwrap_or(i64::MAX)
+    }
+
+    fn add_secs(self, s: i64) -> Instant {
+        Instant {
+            secs: self.secs.saturating_add(s),
+            nanos: self.nanos,
+        }
+    }
+
+    /// Parse an RFC 3339 timestamp with an offset (`Z` or `±HH:MM`), fraction up to 9 digits.
+    pub fn parse(text: &str) -> Result<Instant, TimeError> {
+        let b = text.as_bytes();
+        let num = |from: usize, len: usize| -> Result<i64, TimeError> {
+            let digits = b.get(from..from + len).ok_or(TimeError::Malformed)?;
+            digits.iter().try_fold(0i64, |acc, &c| {
+                if c.is_ascii_digit() {
+                    Ok(acc * 10 + i64::from(c - b'0'))
+                } else {
+                    Err(TimeError::Malformed)
+                }
+            })
+        };
+        let sep = |at: usize, ok: &[u8]| -> Result<(), TimeError> {
+            match b.get(at) {
+                Some(c) if ok.contains(c) => Ok(()),
+                _ => Err(TimeError::Malformed),
+            }
+        };
+        let year = num(0, 4)?;
+        sep(4, b"-")?;
+        let month = num(5, 2)?;
+        sep(7, b"-")?;
+        let day = num(8, 2)?;
+        sep(10, b"Tt ")?;
+        let hour = num(11, 2)?;
+        sep(13, b":")?;
+        let minute = num(14, 2)?;
+        sep(16, b":")?;
+        let mut second = num(17, 2)?;
+        if !(1..=12).contains(&month)
+            || day < 1
+            || day > days_in_month(year, month)
+            || hour > 23
+            || minute > 59
+            || second > 60
+        {
+            return Err(TimeError::Malformed);
+        }
+        // A leap second reads as the last second of its minute (as jiff does).
+        second = second.min(59);
+        let mut i = 19;
+        let mut nanos: u32 = 0;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+                if i - start < 9 {
+                    nanos = nanos * 10 + u32::from(c - b'0');
+                }
+                i += 1;
+            }
+            let len = i - start;
+            if len == 0 || len > 9 {
+                return Err(TimeError::Malformed);
+            }
+            nanos *= 10u32.pow(u32::try_from(9 - len).map_err(|_| TimeError::Malformed)?);
+        }
+        let offset = match b.get(i) {
+            None => return Err(TimeError::MissingOffset),
+            Some(b'Z' | b'z') => {
+                i += 1;
+                0
+            }
+            Some(&c @ (b'+' | b'-')) => {
+                let oh = num(i + 1, 2)?;
+                sep(i + 3, b":")?;
+                let om = num(i + 4, 2)?;
+                if oh > 23 || om > 59 {
+                    return Err(TimeError::Malformed);
+                }
+                i += 6;
+                let o = oh * 3600 + om * 60;
+                if c == b'-' {
+                    -o
+                } else {
+                    o
+                }
+            }
+            Some(_) => return Err(TimeError::Malformed),
+        };
+        if i != b.len() {
+            return Err(TimeError::Malformed);
+        }
+        let days = days_from_civil(year, month, day);
+        let secs = days * DAY + hour * 3600 + minute * 60 + second - offset;
+        Ok(Instant { secs, nanos })
+    }
+}
+
+impl fmt::Display for Instant {
+    /// UTC with `Z`; fractional seconds only when non-zero (as jiff prints).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.secs.div_euclid(DAY);
+        let sod = self.secs.rem_euclid(DAY);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+            sod / 3600,
+            sod / 60 % 60,
+            sod % 60
+        )?;
+        if self.nanos != 0 {
+            let frac = format!("{:09}", self.nanos);
+            write!(f, ".{}", frac.trim_end_matches('0'))?;
+        }
+        f.write_str("Z")
+    }
+}
+
+pub fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+pub fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number (inverse of [`days_from_civil`]).
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// The start of a subscription and its interval: gives every period's bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    pub t0: Instant,
+    interval: Interval,
+    year: i64,
+    month: i64,
+    day: i64,
+    /// Seconds into the day of `t0`.
+    sod: i64,
+}
+
+impl Anchor {
+    pub fn new(t0: Instant, interval: Interval) -> Anchor {
+        let days = t0.secs.div_euclid(DAY);
+        let (year, month, day) = civil_from_days(days);
+        Anchor {
+            t0,
+            interval,
+            year,
+            month,
+            day,
+            sod: t0.secs.rem_euclid(DAY),
+        }
+    }
+
+    /// The start of period `k` (period `k` is `[start(k), start(k + 1))`).
+    pub fn start(&self, k: u32) -> Instant {
+        let k = i64::from(k);
+        match self.interval {
+            Interval::Daily => self.t0.add_secs(k * DAY),
+            Interval::Weekly => self.t0.add_secs(k * 7 * DAY),
+            Interval::Monthly => self.add_months(k),
+            Interval::Yearly => self.add_months(12 * k),
+        }
+    }
+
+    fn add_months(&self, k: i64) -> Instant {
+        let m0 = self.month - 1 + k;
+        let year = self.year + m0.div_euclid(12);
+        let month = m0.rem_euclid(12) + 1;
+        let day = self.day.min(days_in_month(year, month));
+        Instant {
+            secs: days_from_civil(year, month, day) * DAY + self.sod,
+            nanos: self.t0.nanos,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Instant {
+        Instant::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_offsets_and_fractions() {
+        assert_eq!(at("2026-01-01T00:00:00Z").secs, 1_767_225_600);
+        assert_eq!(at("2026-01-01T01:00:00+01:00"), at("2026-01-01T00:00:00Z"));
+        assert_eq!(at("2025-12-31T19:00:00-05:00"), at("2026-01-01T00:00:00Z"));
+        assert_eq!(at("2026-01-01T00:00:00.5Z").nanos, 500_000_000);
+        assert_eq!(
+            at("2026-01-01T00:00:00.123456789Z").to_string(),
+            "2026-01-01T00:00:00.123456789Z"
+        );
+        assert_eq!(
+            at("2026-01-01T00:00:00.500Z").to_string(),
+            "2026-01-01T00:00:00.5Z"
+        );
+        assert_eq!(
+            at("2026-01-07T12:00:00Z").to_string(),
+            "2026-01-07T12:00:00Z"
+        );
+        assert_eq!(
+            Instant::parse("2026-01-01T00:00:00"),
+            Err(TimeError::MissingOffset)
+        );
+        for bad in [
+            "2026-02-30T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00Zjunk",
+            "yesterday",
+        ] {
+            assert_eq!(Instant::parse(bad), Err(TimeError::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_jiff() {
+        for s in [
+            "1970-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999Z",
+            "2000-02-29T12:34:56+05:30",
+            "2400-02-29T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+        ] {
+            let j: jiff::Timestamp = s.parse().unwrap();
+            let ours = at(s);
+            assert_eq!(ours.secs, j.as_second(), "{s}");
+            assert_eq!(ours.to_string(), j.to_string(), "{s}");
+        }
+    }
+
+    #[test]
+    fn months_clamp_from_t0() {
+        let a = Anchor::new(at("2026-01-31T10:00:00Z"), Interval::Monthly);
+        let starts: Vec<String> = (0..4).map(|k| a.start(k).to_string()).collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-01-31T10:00:00Z",
+                "2026-02-28T10:00:00Z",
+                "2026-03-31T10:00:00Z",
+                "2026-04-30T10:00:00Z"
+            ]
+        );
+        let y = Anchor::new(at("2024-02-29T00:00:00Z"), Interval::Yearly);
+        assert_eq!(y.start(1).to_string(), "2025-02-28T00:00:00Z");
+        assert_eq!(y.start(4).to_string(), "2028-02-29T00:00:00Z");
+        let w = Anchor::new(at("2026-01-01T00:00:00Z"), Interval::Weekly);
+        assert_eq!(w.start(2).to_string(), "2026-01-15T00:00:00Z");
+        let d = Anchor::new(at("2026-03-01T00:00:00Z"), Interval::Daily);
+        assert_eq!(d.start(1).to_string(), "2026-03-02T00:00:00Z");
+    }
+
+    #[test]
+    fn months_agree_with_jiff_clamping() {
+        use jiff::{tz::TimeZone, ToSpan};
+        let t0: jiff::Timestamp = "2023-08-31T23:30:00Z".parse().unwrap();
+        let a = Anchor::new(at("2023-08-31T23:30:00Z"), Interval::Monthly);
+        let z = t0.to_zoned(TimeZone::UTC);
+        for k in 0..40u32 {
+            let j = z.checked_add(i64::from(k).months()).unwrap().timestamp();
+            assert_eq!(a.start(k).to_string(), j.to_string(), "k={k}");
+        }
+    }
+
+    #[test]
+    fn micros_truncate() {
+        let a = at("2026-01-01T00:00:00Z");
+        assert_eq!(
+            a.micros_until(at("2026-01-01T00:00:01.0000019Z")),
+            1_000_001
+        );
+        assert_eq!(a.micros_until(a), 0);
+    }
+}
