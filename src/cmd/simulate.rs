@@ -1,6 +1,11 @@
-//! `tariffc simulate`.
+//! `tariffc simulate`: run a JSONL usage trace and report invoices, limits and rejections.
+//!
+//! Invariant: the trace is streamed (read line by line, never held whole); a report is printed
+//! only when every counted line is valid or `--skip-invalid` is given.
 
-use crate::cli::{CliError, CmdResult, Global};
+use crate::cli::{CliError, CmdResult, Exit, Global};
+use crate::eval::{self, Failure, Options};
+use std::io::BufReader;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,6 +31,84 @@ pub struct Args {
     pub skip_invalid: bool,
 }
 
-pub fn run(_args: &Args, _global: &Global) -> CmdResult {
-    Err(CliError::new("`simulate` is not implemented yet"))
+pub fn run(args: &Args, global: &Global) -> CmdResult {
+    let until = args
+        .until
+        .as_deref()
+        .map(eval::parse_until)
+        .transpose()
+        .map_err(CliError::new)?;
+    if args.trace == "-" && args.file == "-" {
+        return Err(CliError::new(
+            "the pricing file and the trace cannot both be standard input",
+        ));
+    }
+    let (_, document) = match global.load_checked(&args.file)? {
+        Ok(loaded) => loaded,
+        Err(exit) => return Ok(exit),
+    };
+    let options = Options {
+        until,
+        skip_invalid: args.skip_invalid,
+        customers: args.customers.clone(),
+    };
+    let result = if args.trace == "-" {
+        eval::simulate(&document, std::io::stdin().lock(), options)
+    } else {
+        let file = std::fs::File::open(&args.trace)
+            .map_err(|e| CliError::new(format!("cannot read `{}`: {e}", args.trace)))?;
+        eval::simulate(&document, BufReader::with_capacity(1 << 16, file), options)
+    };
+    let sim = match result {
+        Ok(sim) => sim,
+        Err(Failure::Invalid(errors)) => {
+            for e in &errors {
+                eprintln!("{}: {e}", args.trace);
+            }
+            eprintln!(
+                "{} invalid line{} in `{}`: no report (`--skip-invalid` skips them)",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                args.trace
+            );
+            return Ok(Exit::Failure);
+        }
+        Err(Failure::Fatal(message)) => {
+            eprintln!("{message}");
+            return Ok(Exit::Failure);
+        }
+    };
+    let text = match args.format {
+        crate::cmd::ReportFormat::Json => {
+            let value = match sim.json() {
+                Ok(v) => v,
+                Err(Failure::Fatal(m)) => {
+                    eprintln!("{m}");
+                    return Ok(Exit::Failure);
+                }
+                Err(Failure::Invalid(v)) => {
+                    eprintln!("{}", v.join("\n"));
+                    return Ok(Exit::Failure);
+                }
+            };
+            let mut t = serde_json::to_string_pretty(&value)
+                .map_err(|e| CliError::new(format!("cannot write the report: {e}")))?;
+            t.push('\n');
+            t
+        }
+        crate::cmd::ReportFormat::Human => {
+            match eval::human::simulation(&sim, global.color_stdout()) {
+                Ok(t) => t,
+                Err(o) => {
+                    eprintln!(
+                        "error[arithmetic-overflow]: {} cannot be held exactly",
+                        o.what
+                    );
+                    return Ok(Exit::Failure);
+                }
+            }
+        }
+    };
+    crate::output::write_output(args.output.as_deref(), text.as_bytes())?;
+    Ok(Exit::Success)
 }

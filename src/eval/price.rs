@@ -248,7 +248,7 @@ mod tests {
     fn overflow_is_reported_not_rounded() {
         let t = vec![tier(None, "79228162514264337593543950335", "0")];
         assert!(price_tiers(&t, Mode::Graduated, d("2"), "feature:x").is_err());
-        let t = vec![tier(None, "0.0000000000011", "0")];
+        let t = vec![tier(None, "0.0000000000077", "0")];
         let r = price_tiers(&t, Mode::Graduated, d("1234567890123456.123456789012"), "x");
         assert!(r.is_err());
     }

@@ -298,11 +298,12 @@ mod tests {
             "2000-02-29T12:34:56+05:30",
             "2400-02-29T00:00:00Z",
             "0001-01-01T00:00:00Z",
-            "9999-12-31T23:59:59Z",
+            "9999-12-30T00:00:00Z",
         ] {
             let j: jiff::Timestamp = s.parse().unwrap();
             let ours = at(s);
-            assert_eq!(ours.secs, j.as_second(), "{s}");
+            let ns = i128::from(ours.secs) * 1_000_000_000 + i128::from(ours.nanos);
+            assert_eq!(ns, j.as_nanosecond(), "{s}");
             assert_eq!(ours.to_string(), j.to_string(), "{s}");
         }
     }
