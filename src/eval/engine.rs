@@ -206,7 +206,7 @@ impl<'d> Engine<'d> {
         if let Some((prev_at, prev_line)) = c.last {
             if ev.at < prev_at {
                 let msg = format!(
-                    "line {line} at {} is earlier than line {prev_line} at {prev_at} of customer `{}`; traces are never re-sorted",
+                    "{} is earlier than {prev_at} on line {prev_line}, the previous line of customer `{}`; traces are never re-sorted",
                     ev.at, c.id
                 );
                 let id = c.id.clone();
@@ -984,8 +984,12 @@ fn use_feature(
                     return Ok(Some((
                         "over-limit",
                         format!(
-                            "{} would reach {} of `{}`, over its cap of {cap}",
-                            agg_name(f.aggregate),
+                            "{} {} of {} is over its cap of {cap}",
+                            if f.aggregate == Aggregate::Perpetual {
+                                "total"
+                            } else {
+                                "reading"
+                            },
                             new.normalize(),
                             f.id
                         ),
