@@ -1,6 +1,7 @@
-//! `tariffc quote`.
+//! `tariffc quote`: price period 0 of one plan for given quantities.
 
-use crate::cli::{CliError, CmdResult, Global};
+use crate::cli::{CliError, CmdResult, Exit, Global};
+use crate::eval::quote::{parse_quantity, quote, QuoteError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,6 +18,51 @@ pub struct Args {
     pub format: crate::cmd::ReportFormat,
 }
 
-pub fn run(_args: &Args, _global: &Global) -> CmdResult {
-    Err(CliError::new("`quote` is not implemented yet"))
+pub fn run(args: &Args, global: &Global) -> CmdResult {
+    let quantities = args
+        .quantities
+        .iter()
+        .map(|q| parse_quantity(q))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
+    let (_, document) = match global.load_checked(&args.file)? {
+        Ok(loaded) => loaded,
+        Err(exit) => return Ok(exit),
+    };
+    let (engine, invoice) = match quote(&document, &args.plan, &quantities) {
+        Ok(q) => q,
+        Err(QuoteError::OverLimit { message, .. }) => {
+            eprintln!("error[quote-over-limit]: {message}");
+            return Ok(Exit::Failure);
+        }
+        Err(QuoteError::Overflow(what)) => {
+            eprintln!("error[arithmetic-overflow]: {what} cannot be held exactly");
+            return Ok(Exit::Failure);
+        }
+        Err(e) => return Err(usage(e)),
+    };
+    let text = match args.format {
+        crate::cmd::ReportFormat::Json => {
+            let value = crate::eval::report::invoice_json(&engine.sh, &invoice, false)
+                .map_err(|o| CliError::new(format!("{} cannot be held exactly", o.what)))?;
+            let mut t = serde_json::to_string_pretty(&value)
+                .map_err(|e| CliError::new(format!("cannot write the quote: {e}")))?;
+            t.push('\n');
+            t
+        }
+        crate::cmd::ReportFormat::Human => {
+            let mut t = format!("quote: {}, one period\n", args.plan);
+            crate::eval::human::invoice(&engine, &invoice, &mut t, "  ");
+            t
+        }
+    };
+    crate::output::write_stdout(text.as_bytes())?;
+    Ok(Exit::Success)
+}
+
+fn usage(e: QuoteError) -> CliError {
+    match e {
+        QuoteError::Usage(m) | QuoteError::Overflow(m) => CliError::new(m),
+        QuoteError::OverLimit { message, .. } => CliError::new(message),
+    }
 }

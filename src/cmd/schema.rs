@@ -1,6 +1,6 @@
 //! `tariffc schema`.
 
-use crate::cli::{CliError, CmdResult, Global};
+use crate::cli::{CliError, CmdResult, Exit, Global};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SchemaName {
@@ -16,6 +16,19 @@ pub struct Args {
     pub which: SchemaName,
 }
 
-pub fn run(_args: &Args, _global: &Global) -> CmdResult {
-    Err(CliError::new("`schema` is not implemented yet"))
+/// The JSON Schema of a usage trace line.
+pub const TRACE: &str = include_str!("../../schemas/trace.schema.json");
+/// The JSON Schema of the `simulate --format json` report.
+pub const REPORT: &str = include_str!("../../schemas/report.schema.json");
+
+pub fn run(args: &Args, _global: &Global) -> CmdResult {
+    let text = match args.which {
+        SchemaName::Pricing => {
+            return Err(CliError::new("`schema pricing` is not implemented yet"))
+        }
+        SchemaName::Trace => TRACE,
+        SchemaName::Report => REPORT,
+    };
+    crate::output::write_stdout(text.as_bytes())?;
+    Ok(Exit::Success)
 }

@@ -1,0 +1,262 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! `quote`, `simulate` and `schema trace|report` through the binary: exit codes, formats, `-o`.
+
+use assert_cmd::Command;
+
+fn tariffc() -> Command {
+    Command::cargo_bin("tariffc").unwrap()
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).unwrap()
+}
+
+#[test]
+fn quote_prices_the_gym_half_session() {
+    let out = tariffc()
+        .args([
+            "quote",
+            "examples/gym.json",
+            "--plan",
+            "plan:gym@1",
+            "feature:session=1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out.stdout);
+    assert_eq!(v["total"], 20000);
+    assert_eq!(v["lines"][1]["covered"], "0.5");
+    assert_eq!(v["lines"][1]["amount"], 10000);
+    assert!(v.get("period").is_none() && v.get("status").is_none());
+    let human = tariffc()
+        .args([
+            "quote",
+            "examples/gym.json",
+            "--plan",
+            "plan:gym@1",
+            "feature:session=1",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(text.contains("$200.00"), "{text}");
+}
+
+#[test]
+fn quote_over_a_deny_limit_exits_1() {
+    let out = tariffc()
+        .args([
+            "quote",
+            "examples/word-bucket.json",
+            "--plan",
+            "plan:starter@1",
+            "feature:api=101",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("quote-over-limit") && err.contains("feature:api") && err.contains("100"),
+        "{err}"
+    );
+}
+
+#[test]
+fn quote_usage_errors_exit_2() {
+    for args in [
+        vec!["feature:report=1", "feature:report=2"],
+        vec!["feature:platform=1"],
+        vec!["feature:credits=-1"],
+        vec!["feature:nope=1"],
+        vec!["feature:credits"],
+    ] {
+        let out = tariffc()
+            .args([
+                "quote",
+                "examples/prepaid-credits.json",
+                "--plan",
+                "plan:prepaid@1",
+            ])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    let out = tariffc()
+        .args([
+            "quote",
+            "examples/prepaid-credits.json",
+            "--plan",
+            "plan:nope@1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn quote_costing_draws_after_its_target() {
+    // 20 signup credits: 14 used directly leave 6, enough for 2 reports (6 credits), not 3.
+    let ok = tariffc()
+        .args([
+            "quote",
+            "examples/prepaid-credits.json",
+            "--plan",
+            "plan:prepaid@1",
+            "feature:report=2",
+            "feature:credits=14",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let over = tariffc()
+        .args([
+            "quote",
+            "examples/prepaid-credits.json",
+            "--plan",
+            "plan:prepaid@1",
+            "feature:report=3",
+            "feature:credits=14",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(over.status.code(), Some(1));
+}
+
+#[test]
+fn simulate_writes_atomically_with_o_and_filters_customers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let st = tariffc()
+        .args([
+            "simulate",
+            "examples/gym.json",
+            "--trace",
+            "tests/golden/gym-half-session/trace.jsonl",
+            "--format",
+            "json",
+            "--customer",
+            "brojo:bob",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(0));
+    assert!(st.stdout.is_empty());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let full: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/golden/gym-half-session/expected.json").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(v["customers"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["customers"][0], full["customers"][1],
+        "a filtered report equals the matching part"
+    );
+    assert_eq!(v["until"], full["until"]);
+    assert_eq!(v["summary"]["customers"], 1);
+}
+
+#[test]
+fn simulate_reads_the_trace_from_stdin() {
+    let trace = std::fs::read_to_string("tests/golden/spec-example/trace.jsonl").unwrap();
+    let out = tariffc()
+        .args([
+            "simulate",
+            "examples/prepaid-credits.json",
+            "--trace",
+            "-",
+            "--format",
+            "json",
+        ])
+        .write_stdin(trace)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out.stdout)["summary"]["totals"]["usd"], 7000);
+}
+
+#[test]
+fn simulate_bad_until_is_a_usage_error() {
+    let out = tariffc()
+        .args([
+            "simulate",
+            "examples/gym.json",
+            "--trace",
+            "tests/golden/gym-half-session/trace.jsonl",
+            "--until",
+            "2026-02-01",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = tariffc()
+        .args([
+            "simulate",
+            "examples/gym.json",
+            "--trace",
+            "no/such/trace.jsonl",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn schemas_validate_the_goldens() {
+    let report: serde_json::Value = json(
+        &tariffc()
+            .args(["schema", "report"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let trace: serde_json::Value =
+        json(&tariffc().args(["schema", "trace"]).output().unwrap().stdout);
+    let report = jsonschema::validator_for(&report).unwrap();
+    let trace = jsonschema::validator_for(&trace).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir("tests/golden").unwrap() {
+        let dir = entry.unwrap().path();
+        if let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let errors: Vec<String> = report
+                .iter_errors(&v)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
+            checked += 1;
+            if v["invalid"].as_array().unwrap().is_empty() {
+                for line in std::fs::read_to_string(dir.join("trace.jsonl"))
+                    .unwrap()
+                    .lines()
+                {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let l: serde_json::Value = serde_json::from_str(line).unwrap();
+                    assert!(trace.is_valid(&l), "{}: {line}", dir.display());
+                }
+            }
+        }
+    }
+    assert!(checked >= 5);
+    let bad: serde_json::Value = serde_json::from_str(
+        r#"{"at":"2026-01-01T00:00:00Z","customer":"c","feature":"feature:x","n":1,"cancel":true}"#,
+    )
+    .unwrap();
+    assert!(!trace.is_valid(&bad));
+}
