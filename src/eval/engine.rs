@@ -14,16 +14,119 @@ use crate::ir::{Aggregate, Document, FeatureKind, Plan, Rollover, Schedule};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The Fx hash (rustc's): customer ids are hashed once per line, so speed matters more than
+/// resistance to crafted collisions in a local command-line run.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            if let Some(dst) = w.get_mut(..chunk.len()) {
+                dst.copy_from_slice(chunk);
+            }
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Why a usage event was refused; its message is written only for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// A balance feature without tiers cannot cover `need` from its blocks.
+    Insufficient {
+        target: usize,
+        need: Decimal,
+        left: Decimal,
+    },
+    /// A capped balance feature cannot cover `need` beyond its cap.
+    BeyondCap {
+        target: usize,
+        need: Decimal,
+        cap: Decimal,
+        left: Decimal,
+    },
+    /// A capped gauge's new reading (or perpetual total) is over its cap.
+    Gauge {
+        total: bool,
+        value: Decimal,
+        cap: Decimal,
+    },
+}
 
 /// A usage event the rules refused: reported, and it changed nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
     pub line: u64,
     pub at: Instant,
-    pub feature: String,
+    pub plan: usize,
+    /// The event's feature (a costing feature, not its target).
+    pub feature: usize,
     pub n: Decimal,
-    pub code: &'static str,
-    pub reason: String,
+    pub reason: Reason,
+}
+
+impl Rejected {
+    pub fn code(&self) -> &'static str {
+        match self.reason {
+            Reason::Insufficient { .. } => "insufficient-balance",
+            Reason::BeyondCap { .. } | Reason::Gauge { .. } => "over-limit",
+        }
+    }
+
+    /// The one-line reason, e.g. `needs 3 of feature:credits, 2 left`.
+    pub fn message(&self, doc: &Document) -> String {
+        let plan = doc.plans.get(self.plan);
+        let id = |fi: usize| {
+            plan.and_then(|p| p.features.get(fi))
+                .map_or("", |f| f.id.as_str())
+        };
+        match &self.reason {
+            Reason::Insufficient { target, need, left } => format!(
+                "needs {} of {}, {} left",
+                need.normalize(),
+                id(*target),
+                left.normalize()
+            ),
+            Reason::BeyondCap {
+                target,
+                need,
+                cap,
+                left,
+            } => format!(
+                "needs {} of {} beyond its cap of {cap}, {} left",
+                need.normalize(),
+                id(*target),
+                left.normalize()
+            ),
+            Reason::Gauge { total, value, cap } => format!(
+                "{} {} of {} is over its cap of {cap}",
+                if *total { "total" } else { "reading" },
+                value.normalize(),
+                id(self.feature)
+            ),
+        }
+    }
+
+    /// The event's feature id.
+    pub fn feature_id<'d>(&self, doc: &'d Document) -> &'d str {
+        doc.plans
+            .get(self.plan)
+            .and_then(|p| p.features.get(self.feature))
+            .map_or("", |f| f.id.as_str())
+    }
 }
 
 /// A warning or an invalid line: `{line, code, message}`.
@@ -88,7 +191,7 @@ pub struct Customer {
 pub struct Engine<'d> {
     pub sh: Shared<'d>,
     pub customers: Vec<Customer>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
     pub until: Option<Instant>,
     pub errors: Vec<LineError>,
 }
@@ -155,7 +258,7 @@ impl<'d> Engine<'d> {
                 recharge_off: false,
             },
             customers: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             until,
             errors: Vec::new(),
         }
@@ -433,8 +536,11 @@ impl<'d> Engine<'d> {
                 };
                 let c = self.customers.get_mut(ci).ok_or_else(internal)?;
                 c.life.set_recharge(feature, *enabled);
+                let sub = c.sub.as_mut().ok_or_else(internal)?;
+                if let Some(on) = sub.rules_on.get_mut(ri) {
+                    *on = *enabled;
+                }
                 if *enabled {
-                    let sub = c.sub.as_mut().ok_or_else(internal)?;
                     check_rule(p, sub, &mut c.life, ri, t)?;
                 }
                 Ok(())
@@ -445,7 +551,7 @@ impl<'d> Engine<'d> {
     fn start(&mut self, ci: usize, plan: usize, t: Instant) -> Result<(), Fail> {
         let p = self.sh.ctx(plan).ok_or_else(internal)?;
         let c = self.customers.get_mut(ci).ok_or_else(internal)?;
-        let mut sub = new_sub(p, t, Vec::new());
+        let mut sub = new_sub(p, &c.life, t, Vec::new());
         open_period(p, &mut sub, &mut c.life, 0)?;
         c.sub = Some(sub);
         Ok(())
@@ -473,7 +579,7 @@ impl<'d> Engine<'d> {
         let pn = self.sh.ctx(to).ok_or_else(internal)?;
         let feats = carry(po.ir, &old, pn.ir, t);
         let c = self.customers.get_mut(ci).ok_or_else(internal)?;
-        let mut sub = new_sub(pn, t, feats);
+        let mut sub = new_sub(pn, &c.life, t, feats);
         open_period(pn, &mut sub, &mut c.life, 0)?;
         c.sub = Some(sub);
         Ok(())
@@ -525,14 +631,14 @@ impl<'d> Engine<'d> {
         }
         let c = self.customers.get_mut(ci).ok_or_else(internal)?;
         let sub = c.sub.as_mut().ok_or_else(internal)?;
-        if let Some(reject) = use_feature(p, sub, &mut c.life, fi, n, set, t)? {
+        if let Some(reason) = use_feature(p, sub, &mut c.life, fi, n, set, t)? {
             c.rejected.push(Rejected {
                 line,
                 at: t,
-                feature: feature.to_string(),
+                plan,
+                feature: fi,
                 n: n.normalize(),
-                code: reject.0,
-                reason: reject.1,
+                reason,
             });
         }
         Ok(())
@@ -699,7 +805,7 @@ fn feature_index(plan: &Plan, id: &str) -> Result<usize, Fail> {
     }
 }
 
-fn new_sub(p: P<'_>, t: Instant, feats: Vec<FeatState>) -> Sub {
+fn new_sub(p: P<'_>, life: &Life, t: Instant, feats: Vec<FeatState>) -> Sub {
     let anchor = Anchor::new(t, p.ir.interval);
     let feats = if feats.is_empty() {
         p.ir.features
@@ -720,6 +826,7 @@ fn new_sub(p: P<'_>, t: Instant, feats: Vec<FeatState>) -> Sub {
         end: anchor.start(1),
         feats,
         addon_lines: Vec::new(),
+        rules_on: rules_on(p, life),
     }
 }
 
@@ -897,19 +1004,25 @@ fn buy(
     Ok(())
 }
 
-fn rule_on(p: P<'_>, life: &Life, ri: usize) -> bool {
-    let Some(rule) = p.x.rules.get(ri) else {
-        return false;
-    };
-    let Some(f) = p.ir.features.get(rule.feature) else {
-        return false;
-    };
-    !p.recharge_off && life.recharge_enabled(&f.id, rule.enabled)
+fn rule_on(p: P<'_>, sub: &Sub, ri: usize) -> bool {
+    !p.recharge_off && sub.rules_on.get(ri).copied().unwrap_or(false)
+}
+
+/// Each rule's state for a customer: its switch, else the rule's `enabled`.
+fn rules_on(p: P<'_>, life: &Life) -> Vec<bool> {
+    p.x.rules
+        .iter()
+        .map(|r| {
+            p.ir.features
+                .get(r.feature)
+                .is_some_and(|f| life.recharge_enabled(&f.id, r.enabled))
+        })
+        .collect()
 }
 
 /// The after-draw check: below the threshold, buy `max(1, ceil((below − balance) ÷ pack))`.
 fn check_rule(p: P<'_>, sub: &mut Sub, life: &mut Life, ri: usize, t: Instant) -> Exact<()> {
-    if !rule_on(p, life, ri) {
+    if !rule_on(p, sub, ri) {
         return Ok(());
     }
     let Some(rule) = p.x.rules.get(ri) else {
@@ -926,8 +1039,7 @@ fn check_rule(p: P<'_>, sub: &mut Sub, life: &mut Life, ri: usize, t: Instant) -
     Ok(())
 }
 
-/// A rejection: code and reason.
-type Reject = (&'static str, String);
+type Reject = Reason;
 
 /// Apply usage `n` of feature `fi` at `t`; `Some` when it is rejected (nothing changed).
 fn use_feature(
@@ -981,19 +1093,11 @@ fn use_feature(
             };
             if fx.limited && new > current {
                 if let Some(cap) = fx.cap.filter(|c| new > *c) {
-                    return Ok(Some((
-                        "over-limit",
-                        format!(
-                            "{} {} of {} is over its cap of {cap}",
-                            if f.aggregate == Aggregate::Perpetual {
-                                "total"
-                            } else {
-                                "reading"
-                            },
-                            new.normalize(),
-                            f.id
-                        ),
-                    )));
+                    return Ok(Some(Reason::Gauge {
+                        total: f.aggregate == Aggregate::Perpetual,
+                        value: new,
+                        cap,
+                    }));
                 }
             }
             match f.aggregate {
@@ -1036,7 +1140,7 @@ fn take(
     };
     let mut balance = st.balance(t)?;
     if beyond > balance && fx.limited {
-        match fx.rule.filter(|&ri| rule_on(p, life, ri)) {
+        match fx.rule.filter(|&ri| rule_on(p, sub, ri)) {
             Some(ri) => {
                 let Some(rule) = p.x.rules.get(ri) else {
                     return Ok(None);
@@ -1050,26 +1154,19 @@ fn take(
                     .map_or(Ok(Decimal::ZERO), |s| s.balance(t))?;
             }
             None => {
-                let reason = match fx.cap {
-                    None => format!(
-                        "needs {} of {}, {} left",
-                        beyond.normalize(),
-                        f.id,
-                        balance.normalize()
-                    ),
-                    Some(cap) => format!(
-                        "needs {} of {} beyond its cap of {cap}, {} left",
-                        beyond.normalize(),
-                        f.id,
-                        balance.normalize()
-                    ),
-                };
-                let code = if fx.cap.is_some() {
-                    "over-limit"
-                } else {
-                    "insufficient-balance"
-                };
-                return Ok(Some((code, reason)));
+                return Ok(Some(match fx.cap {
+                    None => Reason::Insufficient {
+                        target: fi,
+                        need: beyond,
+                        left: balance,
+                    },
+                    Some(cap) => Reason::BeyondCap {
+                        target: fi,
+                        need: beyond,
+                        cap,
+                        left: balance,
+                    },
+                }));
             }
         }
     }

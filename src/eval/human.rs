@@ -255,10 +255,10 @@ pub fn simulation(sim: &Simulation<'_>, _color: bool) -> Exact<String> {
                 t.row(vec![
                     r.line.to_string(),
                     r.at.to_string(),
-                    r.feature.clone(),
+                    r.feature_id(engine.sh.doc).to_string(),
                     dec(r.n),
-                    r.code.into(),
-                    r.reason.clone(),
+                    r.code().into(),
+                    r.message(engine.sh.doc),
                 ]);
             }
             t.render(&mut out, "    ");

@@ -5,6 +5,7 @@
 //! [`report`] renders JSON, [`human`] renders tables. The evaluator sees only the checked IR.
 
 pub mod engine;
+pub mod gen;
 pub mod human;
 pub mod plan;
 pub mod price;

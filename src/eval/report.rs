@@ -299,8 +299,8 @@ pub fn report_json(engine: &Engine<'_>, until: Option<Instant>, select: &[String
             "invoices": invs,
             "limits": lims,
             "rejected": c.rejected.iter().map(|r| json!({
-                "line": r.line, "at": r.at.to_string(), "feature": r.feature, "n": dec(r.n),
-                "code": r.code, "reason": r.reason,
+                "line": r.line, "at": r.at.to_string(), "feature": r.feature_id(engine.sh.doc), "n": dec(r.n),
+                "code": r.code(), "reason": r.message(engine.sh.doc),
             })).collect::<Vec<_>>(),
             "warnings": c.warnings.iter().map(|w| json!({
                 "line": w.line, "code": w.code, "message": w.message,

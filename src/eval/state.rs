@@ -200,6 +200,8 @@ pub struct Sub {
     pub end: Instant,
     pub feats: Vec<FeatState>,
     pub addon_lines: Vec<AddonLine>,
+    /// Per recharge rule of the plan: on for this customer (its switch, else `enabled`).
+    pub rules_on: Vec<bool>,
 }
 
 /// What lasts a customer's whole life: through cancels and plan changes.

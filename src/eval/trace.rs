@@ -123,7 +123,7 @@ pub fn parse_line(line: &str) -> Result<Event<'_>, Refused<'_>> {
             p.expect(b':').map_err(bad)?;
             p.ws();
             let val = p.value(0).map_err(bad)?;
-            match KEYS.iter().position(|k| *k == key) {
+            match key_slot(&key) {
                 Some(i) => {
                     let slot = slots.get_mut(i).ok_or_else(|| bad(json_error("key")))?;
                     if slot.is_some() {
@@ -196,41 +196,48 @@ pub fn parse_line(line: &str) -> Result<Event<'_>, Refused<'_>> {
             "missing key `customer` (a non-empty string)".into(),
         ));
     };
-    let kinds = [&subscribe, &feature, &purchase, &recharge, &cancel];
-    let present: Vec<&str> = KIND_KEYS
+    let kinds = [
+        subscribe.is_some(),
+        feature.is_some(),
+        purchase.is_some(),
+        recharge.is_some(),
+        cancel.is_some(),
+    ];
+    let mut present = KIND_KEYS
         .iter()
         .zip(kinds)
-        .filter(|(_, v)| v.is_some())
-        .map(|(k, _)| *k)
-        .collect();
-    let kind_name = match present.as_slice() {
-        [] => {
+        .filter(|(_, there)| *there)
+        .map(|(k, _)| *k);
+    let kind_name = match (present.next(), present.next()) {
+        (None, _) => {
             return Err(refuse(
                 "missing-key",
                 "no event kind: expected one of `subscribe`, `feature`, `purchase`, `recharge`, `cancel`"
                     .into(),
             ))
         }
-        [one] => *one,
-        [a, b, ..] => {
+        (Some(one), None) => one,
+        (Some(a), Some(b)) => {
             return Err(refuse(
                 "two-kinds",
                 format!("one line holds two kinds of event: `{a}` and `{b}`"),
             ))
         }
     };
-    let stray = |key: &str, v: &Option<Val<'_>>| v.as_ref().map(|_| key.to_string());
-    let allowed_extra: &[(&str, &Option<Val<'_>>)] =
-        &[("n", &n), ("set", &set), ("quantity", &quantity)];
-    for (key, v) in allowed_extra {
+    let extras = [
+        ("n", n.is_some()),
+        ("set", set.is_some()),
+        ("quantity", quantity.is_some()),
+    ];
+    for (key, there) in extras {
         let fits = matches!(
-            (kind_name, *key),
+            (kind_name, key),
             ("feature", "n") | ("feature", "set") | ("purchase", "quantity")
         );
-        if let (false, Some(k)) = (fits, stray(key, v)) {
+        if there && !fits {
             return Err(refuse(
                 "unknown-key",
-                format!("`{k}` is not a key of a `{kind_name}` event"),
+                format!("`{key}` is not a key of a `{kind_name}` event"),
             ));
         }
     }
@@ -301,6 +308,23 @@ pub fn parse_line(line: &str) -> Result<Event<'_>, Refused<'_>> {
         at,
         customer: cust,
         kind,
+    })
+}
+
+/// The slot of a top-level key (the position in [`KEYS`]).
+fn key_slot(key: &str) -> Option<usize> {
+    Some(match key {
+        "at" => 0,
+        "customer" => 1,
+        "subscribe" => 2,
+        "feature" => 3,
+        "n" => 4,
+        "set" => 5,
+        "purchase" => 6,
+        "quantity" => 7,
+        "recharge" => 8,
+        "cancel" => 9,
+        _ => return None,
     })
 }
 

@@ -1,0 +1,90 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! `cargo bench --bench simulate`: events per second of `simulate`, end to end (JSONL bytes →
+//! JSON report text) and of the evaluation core alone (parsed events → state, no parsing, no
+//! report). `BENCH_EVENTS` and `BENCH_CUSTOMERS` set the trace size (default 2,000,000 over
+//! 10,000 customers); the trace comes from the deterministic generator (`gen-trace`).
+
+use std::time::Instant;
+use tariffc::eval::engine::Engine;
+use tariffc::eval::trace::parse_line;
+use tariffc::eval::{simulate, Options};
+use tariffc::load::load;
+use tariffc::source::{Source, SourceFormat};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let events = env("BENCH_EVENTS", 2_000_000);
+    let customers = env("BENCH_CUSTOMERS", 10_000);
+    let text = std::fs::read_to_string("benches/pricing.json").unwrap();
+    let loaded = load(
+        Source::new("benches/pricing.json", text),
+        SourceFormat::Json,
+    );
+    let doc = loaded.document.expect("benches/pricing.json checks");
+    let trace = tariffc::eval::gen::trace(events, customers, 1);
+    println!(
+        "trace: {events} events over {customers} customers, {:.1} MB",
+        trace.len() as f64 / 1e6
+    );
+
+    // End to end: bytes in, report text out.
+    let mut best_e2e = f64::MAX;
+    let mut best_report = f64::MAX;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let sim = simulate(&doc, trace.as_bytes(), Options::default()).unwrap();
+        let mid = Instant::now();
+        let report = serde_json::to_string(&sim.json().unwrap()).unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        assert!(report.len() > 100);
+        best_e2e = best_e2e.min(secs);
+        best_report = best_report.min(mid.elapsed().as_secs_f64());
+        drop(sim);
+    }
+
+    // Core: events already parsed; applying them and settling `until`.
+    let parsed: Vec<_> = trace.lines().map(|l| parse_line(l).unwrap()).collect();
+    let mut best_core = f64::MAX;
+    for _ in 0..3 {
+        let evs = parsed.clone();
+        let start = Instant::now();
+        let mut engine = Engine::new(&doc, None);
+        for (i, ev) in evs.into_iter().enumerate() {
+            engine.feed_event(i as u64 + 1, ev).unwrap();
+        }
+        engine.finish().unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        assert!(engine.errors.is_empty(), "{:?}", engine.errors.first());
+        best_core = best_core.min(secs);
+    }
+
+    // Parsing alone, for reference.
+    let start = Instant::now();
+    let mut ok = 0usize;
+    for l in trace.lines() {
+        ok += usize::from(parse_line(l).is_ok());
+    }
+    let parse = start.elapsed().as_secs_f64();
+    assert_eq!(ok, events);
+
+    let rate = |s: f64| events as f64 / s / 1e6;
+    println!(
+        "simulate end to end: {:>7.2} M events/s ({best_e2e:.3} s)",
+        rate(best_e2e)
+    );
+    println!(
+        "evaluation core:     {:>7.2} M events/s ({best_core:.3} s)",
+        rate(best_core)
+    );
+    println!("  of which the report: {best_report:.3} s");
+    println!(
+        "line parsing alone:  {:>7.2} M events/s ({parse:.3} s)",
+        rate(parse)
+    );
+}

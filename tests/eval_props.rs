@@ -1,0 +1,150 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Invariants of the evaluator on generated tier tables and generated traces.
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tariffc::eval::engine::prorate;
+use tariffc::eval::price::price_tiers;
+use tariffc::ir::{Document, Mode, Tier};
+use tariffc::load::load;
+use tariffc::source::{Source, SourceFormat};
+
+fn doc(path: &str) -> Document {
+    let text = std::fs::read_to_string(path).unwrap();
+    load(Source::new(path, text), SourceFormat::Json)
+        .document
+        .unwrap()
+}
+
+fn tiers() -> impl Strategy<Value = Vec<Tier>> {
+    prop::collection::vec((1u64..50, 0i64..100_000, 0i64..5000, 0u32..4), 1..6).prop_map(|raw| {
+        let mut upto = 0;
+        let last = raw.len() - 1;
+        raw.iter()
+            .enumerate()
+            .map(|(i, (step, price, base, scale))| {
+                upto += step;
+                Tier {
+                    upto: (i < last).then_some(upto),
+                    price: Decimal::new(*price, *scale),
+                    base: Decimal::new(*base, 0),
+                }
+            })
+            .collect()
+    })
+}
+
+fn amounts(v: &Value) -> i64 {
+    v.as_i64().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn graduated_totals_never_fall(t in tiers(), a in 0i64..100_000, b in 0i64..100_000, s in 0u32..3) {
+        let (lo, hi) = (Decimal::new(a.min(b), s), Decimal::new(a.max(b), s));
+        let p_lo = price_tiers(&t, Mode::Graduated, lo, "t").unwrap();
+        let p_hi = price_tiers(&t, Mode::Graduated, hi, "t").unwrap();
+        prop_assert!(p_lo.exact <= p_hi.exact);
+        prop_assert!(p_lo.amount <= p_hi.amount);
+        // The line is the exact sum of its bands, rounded once.
+        let sum: Decimal = p_hi.bands.iter().map(|b| b.amount).sum();
+        prop_assert_eq!(sum, p_hi.exact);
+        prop_assert!((p_hi.amount - p_hi.exact).abs() <= Decimal::new(5, 1));
+    }
+
+    #[test]
+    fn volume_uses_exactly_one_band(t in tiers(), q in 0i64..10_000) {
+        let p = price_tiers(&t, Mode::Volume, Decimal::from(q), "t").unwrap();
+        prop_assert_eq!(p.bands.len(), 1);
+        prop_assert_eq!(p.bands[0].quantity, Decimal::from(q));
+    }
+
+    #[test]
+    fn proration_splits_within_one_minor_unit(base in 0i64..10_000_000, scale in 0u32..3, len in 1i64..3_000_000_000_000, cut in 0.0f64..1.0) {
+        // (f64 only picks the cut point of the test, never an amount.)
+        let base = Decimal::new(base, scale);
+        let t = ((len as f64) * cut) as i64;
+        let a = prorate(base, t, len).unwrap();
+        let b = prorate(base, len - t, len).unwrap();
+        prop_assert!((a + b - base).abs() <= Decimal::ONE);
+    }
+
+    #[test]
+    fn reports_of_generated_traces_hold_the_invariants(seed in 1u64..10_000, events in 50usize..400, customers in 1usize..8) {
+        let d = doc("benches/pricing.json");
+        let trace = tariffc::eval::gen::trace(events, customers, seed);
+        let r = tariffc::eval::simulate_json(&d, &trace, None, false).unwrap();
+        let mut totals = std::collections::BTreeMap::<String, i64>::new();
+        for c in r["customers"].as_array().unwrap() {
+            for inv in c["invoices"].as_array().unwrap() {
+                let sum: i64 = inv["lines"].as_array().unwrap().iter().map(|l| amounts(&l["amount"])).sum();
+                prop_assert_eq!(sum, amounts(&inv["total"]));
+                *totals.entry(inv["currency"].as_str().unwrap().to_string()).or_default() += sum;
+            }
+            for l in c["limits"].as_array().unwrap() {
+                let bal: Decimal = l["balance"].as_str().unwrap().parse().unwrap();
+                prop_assert!(bal >= Decimal::ZERO, "negative balance {l}");
+                // Every capped or credit feature of the bench plans is under `deny`.
+                if let Some(rem) = l["remaining"].as_str() {
+                    let rem: Decimal = rem.parse().unwrap();
+                    prop_assert!(rem >= Decimal::ZERO, "over the limit under deny: {l}");
+                }
+            }
+        }
+        for (cur, t) in totals {
+            prop_assert_eq!(amounts(&r["summary"]["totals"][&cur]), t);
+        }
+    }
+
+    #[test]
+    fn rejected_events_change_nothing(seed in 1u64..10_000, events in 50usize..300) {
+        let d = doc("benches/pricing.json");
+        let trace = tariffc::eval::gen::trace(events, 3, seed);
+        let r = tariffc::eval::simulate_json(&d, &trace, None, false).unwrap();
+        let rejected: Vec<u64> = r["customers"].as_array().unwrap().iter()
+            .flat_map(|c| c["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()))
+            .collect();
+        // Blank out the rejected lines (line numbers stay): the report must be the same but for
+        // the rejections themselves.
+        let blanked: String = trace.lines().enumerate()
+            .map(|(i, l)| if rejected.contains(&(i as u64 + 1)) { "\n".to_string() } else { format!("{l}\n") })
+            .collect();
+        let mut without = tariffc::eval::simulate_json(&d, &blanked, r["until"].as_str(), false).unwrap();
+        let mut with = r.clone();
+        for c in with["customers"].as_array_mut().unwrap() {
+            c["rejected"] = Value::Array(vec![]);
+        }
+        with["summary"]["rejected"] = Value::from(0);
+        let n = with["summary"]["events"].as_u64().unwrap() - rejected.len() as u64;
+        with["summary"]["events"] = Value::from(n);
+        // A rejection leaves the customer's `until` contribution unchanged only if it was not
+        // its last event; compare with the same `until`.
+        without["until"] = with["until"].clone();
+        prop_assert_eq!(with, without);
+    }
+}
+
+#[test]
+fn the_prepaid_seed_never_runs_dry_once_opted_in() {
+    let d = doc("examples/prepaid-credits.json");
+    let mut trace = String::from(
+        "{\"at\":\"2026-01-01T00:00:00Z\",\"customer\":\"c\",\"subscribe\":\"plan:prepaid@1\"}\n\
+         {\"at\":\"2026-01-01T00:00:00Z\",\"customer\":\"c\",\"recharge\":{\"feature\":\"feature:credits\",\"enabled\":true}}\n",
+    );
+    for day in 2..28 {
+        for n in [1, 7, 2] {
+            trace.push_str(&format!(
+                "{{\"at\":\"2026-01-{day:02}T00:00:00Z\",\"customer\":\"c\",\"feature\":\"feature:report\",\"n\":{n}}}\n"
+            ));
+        }
+    }
+    let r = tariffc::eval::simulate_json(&d, &trace, None, false).unwrap();
+    assert_eq!(r["summary"]["rejected"], 0);
+    let credits = &r["customers"][0]["limits"][1];
+    let bal: Decimal = credits["balance"].as_str().unwrap().parse().unwrap();
+    assert!(bal >= Decimal::from(5), "{credits}");
+    assert!(r["summary"]["addons"][0]["recharges"].as_u64().unwrap() > 1);
+}
