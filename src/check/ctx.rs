@@ -53,6 +53,8 @@ pub struct Ctx {
 pub struct Obj<'a> {
     pub node: &'a Node,
     pub ptr: String,
+    /// Whether the object has a key the format does not define (so it may mean something else).
+    pub has_unknown: bool,
     members: &'a [Member],
 }
 
@@ -129,9 +131,11 @@ impl Ctx {
             self.wrong_type(node, ptr, &format!("an object ({what})"));
             return None;
         };
+        let mut has_unknown = false;
         for m in members {
             let member_ptr = pointer_push(ptr, &m.key);
             if !known.contains(&m.key.as_str()) {
+                has_unknown = true;
                 self.structural(unknown_key(&m.key, m.key_span, &member_ptr, known, what));
             } else if m.value.value == Value::Null {
                 self.warning(
@@ -145,6 +149,7 @@ impl Ctx {
         Some(Obj {
             node,
             ptr: ptr.to_string(),
+            has_unknown,
             members,
         })
     }
@@ -312,10 +317,11 @@ pub fn article(type_name: &str) -> String {
 /// The `unknown-key` diagnostic, with a "did you mean" when a known key is close.
 pub fn unknown_key(key: &str, span: Span, ptr: &str, known: &[&str], what: &str) -> Diagnostic {
     let visible: Vec<&str> = known.iter().copied().filter(|k| *k != "$schema").collect();
-    let help = match suggest::closest(key, &visible) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None if visible.is_empty() => format!("{what} takes no keys"),
-        None => format!("{what} takes {}", suggest::list(&visible)),
+    let help = match (suggest::closest(key, &visible), misplaced(key, what)) {
+        (Some(s), _) => format!("did you mean `{s}`?"),
+        (None, Some(hint)) => hint,
+        (None, None) if visible.is_empty() => format!("{what} takes no keys"),
+        (None, None) => format!("{what} takes {}", suggest::list(&visible)),
     };
     Diagnostic::error(
         "unknown-key",
@@ -324,6 +330,23 @@ pub fn unknown_key(key: &str, span: Span, ptr: &str, known: &[&str], what: &str)
     )
     .with_pointer(ptr)
     .with_help(help)
+}
+
+/// A hint for a key that is valid somewhere else: an id nested one level too deep (a
+/// misplaced closing brace), or a plan field written on a feature (tier's older format).
+fn misplaced(key: &str, what: &str) -> Option<String> {
+    let hint = if key.starts_with("plan:") {
+        "plans go under the document's `plans`; is a closing brace misplaced?".to_string()
+    } else if key.starts_with("feature:") {
+        "features go under the plan's `features`; is a closing brace misplaced?".to_string()
+    } else if key.starts_with("addon:") {
+        "add-ons go under the plan's `addons`; is a closing brace misplaced?".to_string()
+    } else if what == "a feature" && ["currency", "interval"].contains(&key) {
+        format!("`{key}` belongs to the plan, not to a feature")
+    } else {
+        return None;
+    };
+    Some(hint)
 }
 
 /// The `unknown-value` diagnostic for a string outside an enum.

@@ -91,6 +91,8 @@ pub struct FeatureDraft {
 #[derive(Debug)]
 pub struct TierDraft {
     pub loc: Loc,
+    /// No unknown keys: what it says is what it means (warnings about it are worth giving).
+    pub clean: bool,
     pub upto: Option<Field<u64>>,
     pub price: Decimal,
     pub base: Option<Field<Decimal>>,
@@ -236,15 +238,7 @@ fn plan(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<PlanDraft> {
 
 /// tier's rule; structural because the schema's `required` and `minProperties` say it too.
 fn no_features(cx: &mut Ctx, loc: &Loc) {
-    cx.structural(
-        crate::diag::Diagnostic::error(
-            "no-features",
-            loc.span,
-            "plans must have at least one feature",
-        )
-        .with_pointer(loc.ptr.clone())
-        .with_help("add a feature under `features`, e.g. `\"feature:base\": { \"base\": 1000 }`"),
-    );
+    cx.structural(super::schema::no_features(loc.span, &loc.ptr));
 }
 
 fn currency(cx: &mut Ctx, node: &Node, ptr: &str) -> Option<crate::ir::Currency> {
@@ -402,6 +396,7 @@ fn tier(cx: &mut Ctx, node: &Node, ptr: &str) -> Option<TierDraft> {
     }
     Some(TierDraft {
         loc: obj.loc(),
+        clean: !obj.has_unknown,
         upto,
         price: price.map_or(Decimal::ZERO, |f| f.value),
         base,

@@ -311,7 +311,7 @@ fn tier_rules(cx: &mut Ctx, tiers: &[TierDraft]) {
             None => {}
         }
         let base = t.base.as_ref().map_or(Decimal::ZERO, |b| b.value);
-        if priced && t.price.is_zero() && base.is_zero() {
+        if priced && t.clean && t.price.is_zero() && base.is_zero() {
             cx.warning(
                 "free-after-priced",
                 &t.loc,

@@ -1,6 +1,6 @@
-//! `tariffc schema`.
+//! `tariffc schema`: print the JSON Schema of a format.
 
-use crate::cli::{CliError, CmdResult, Global};
+use crate::cli::{CliError, CmdResult, Exit, Global};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SchemaName {
@@ -16,6 +16,19 @@ pub struct Args {
     pub which: SchemaName,
 }
 
-pub fn run(_args: &Args, _global: &Global) -> CmdResult {
-    Err(CliError::new("`schema` is not implemented yet"))
+pub fn run(args: &Args, _global: &Global) -> CmdResult {
+    let text = match args.which {
+        SchemaName::Pricing => crate::check::schema::PRICING_SCHEMA,
+        SchemaName::Trace | SchemaName::Report => {
+            return Err(CliError::new(format!(
+                "the `{}` schema is not available in this build",
+                match args.which {
+                    SchemaName::Trace => "trace",
+                    _ => "report",
+                }
+            )))
+        }
+    };
+    crate::output::write_stdout(text.as_bytes())?;
+    Ok(Exit::Success)
 }
