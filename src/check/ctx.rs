@@ -108,14 +108,13 @@ impl Ctx {
     }
 
     pub fn wrong_type(&mut self, node: &Node, ptr: &str, expected: &str) {
-        self.structural(
-            Diagnostic::error(
-                "wrong-type",
-                node.span,
-                format!("expected {expected}, found {}", article(node.type_name())),
-            )
-            .with_pointer(ptr),
-        );
+        let diag = Diagnostic::error(
+            "wrong-type",
+            node.span,
+            format!("expected {expected}, found {}", article(node.type_name())),
+        )
+        .with_pointer(ptr);
+        self.structural(super::schema::with_description(diag, ptr));
     }
 
     /// Read a fixed-field object: unknown keys are reported (with a hint), `null` members are
@@ -221,11 +220,18 @@ impl Ctx {
                 Min::Zero => "at least 0",
                 Min::Positive => "greater than 0",
             };
+            let help = match min {
+                Min::Zero => "prices and amounts are never negative",
+                Min::Positive => {
+                    "a zero or negative amount means nothing here; remove the entry instead"
+                }
+            };
             self.error(
                 "number-range",
                 &loc,
                 format!("`{field}` must be {bound}, found {value}"),
-            );
+            )
+            .help = Some(help.to_string());
             return None;
         }
         Some(value)
@@ -249,7 +255,8 @@ impl Ctx {
                 "number-range",
                 &loc,
                 format!("`{field}` must be at least 1, found {value}"),
-            );
+            )
+            .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
             return None;
         }
         match u64::try_from(value) {
@@ -259,7 +266,8 @@ impl Ctx {
                     "number-range",
                     &loc,
                     format!("`{field}` must be at most {max}, found {value}"),
-                );
+                )
+                .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
                 None
             }
         }

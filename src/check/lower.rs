@@ -372,14 +372,12 @@ fn periods(cx: &mut Ctx, obj: &Obj<'_>, key: &str) -> Option<Field<u32>> {
 /// Report a required key that is missing (structural: the schema's `required` says it too).
 fn require(cx: &mut Ctx, obj: &Obj<'_>, key: &str, what: &str) {
     if !obj.has(key) {
-        cx.structural(
-            crate::diag::Diagnostic::error(
-                "missing-key",
-                obj.node.span,
-                format!("{what} is missing `{key}`"),
-            )
-            .with_pointer(&obj.ptr),
-        );
+        cx.structural(super::schema::missing_key(
+            obj.node.span,
+            &obj.ptr,
+            what,
+            key,
+        ));
     }
 }
 
@@ -523,13 +521,14 @@ fn addon(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<AddonDraft> {
             .enumerate()
             .filter_map(|(i, g)| addon_grant(cx, g, &pointer_push(&ptr, &i.to_string())))
             .collect();
-        (grants.len() == items.len()).then_some(grants)
+        Some(grants)
     });
+    // Kept even when a field failed (that left an error), so its references are checked too.
     Some(AddonDraft {
         id: id.to_string(),
         title,
-        price: price?.value,
-        grants: grants?,
+        price: price.map_or(Decimal::ZERO, |p| p.value),
+        grants: grants.unwrap_or_default(),
     })
 }
 

@@ -132,22 +132,61 @@ fn tokens(ptr: &str) -> Vec<String> {
 
 /// What kind of fixed-field object a pointer names: its description and its keys.
 pub fn object_kind(ptr: &str) -> (&'static str, &'static [&'static str]) {
+    let (what, keys, _) = object_def(ptr);
+    (what, keys)
+}
+
+/// The object a pointer names: description, keys, and its definition in the schema.
+fn object_def(ptr: &str) -> (&'static str, &'static [&'static str], Option<&'static str>) {
     let t = tokens(ptr);
     let t: Vec<&str> = t.iter().map(String::as_str).collect();
     match t.as_slice() {
-        [] => ("the document", lower::ROOT_KEYS),
-        ["plans", _] => ("a plan", lower::PLAN_KEYS),
-        ["plans", _, "features", _] => ("a feature", lower::FEATURE_KEYS),
-        ["plans", _, "features", _, "tiers", _] => ("a tier", lower::TIER_KEYS),
-        ["plans", _, "features", _, "divide"] => ("`divide`", lower::DIVIDE_KEYS),
-        ["plans", _, "features", _, "grants", _] => ("a grant", lower::GRANT_KEYS),
+        [] => ("the document", lower::ROOT_KEYS, None),
+        ["plans", _] => ("a plan", lower::PLAN_KEYS, Some("plan")),
+        ["plans", _, "features", _] => ("a feature", lower::FEATURE_KEYS, Some("feature")),
+        ["plans", _, "features", _, "tiers", _] => ("a tier", lower::TIER_KEYS, Some("tier")),
+        ["plans", _, "features", _, "divide"] => ("`divide`", lower::DIVIDE_KEYS, Some("divide")),
+        ["plans", _, "features", _, "grants", _] => ("a grant", lower::GRANT_KEYS, Some("grant")),
         ["plans", _, "features", _, "grants", _, "rollover"] => {
-            ("`rollover`", lower::ROLLOVER_KEYS)
+            ("`rollover`", lower::ROLLOVER_KEYS, Some("rolloverMax"))
         }
-        ["plans", _, "addons", _] => ("an add-on", lower::ADDON_KEYS),
-        ["plans", _, "addons", _, "grants", _] => ("an add-on grant", lower::ADDON_GRANT_KEYS),
-        ["plans", _, "recharge", _] => ("a recharge rule", lower::RECHARGE_KEYS),
-        _ => ("an object", &[]),
+        ["plans", _, "addons", _] => ("an add-on", lower::ADDON_KEYS, Some("addon")),
+        ["plans", _, "addons", _, "grants", _] => (
+            "an add-on grant",
+            lower::ADDON_GRANT_KEYS,
+            Some("addonGrant"),
+        ),
+        ["plans", _, "recharge", _] => ("a recharge rule", lower::RECHARGE_KEYS, Some("recharge")),
+        _ => ("an object", &[], None),
+    }
+}
+
+fn schema_json() -> Option<&'static Json> {
+    static SCHEMA: OnceLock<Option<Json>> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| serde_json::from_str(PRICING_SCHEMA).ok())
+        .as_ref()
+}
+
+/// The schema's description of the value a pointer names, as help text.
+pub fn describe(ptr: &str) -> Option<String> {
+    let schema = schema_json()?;
+    let (parent, field) = ptr.rsplit_once('/')?;
+    let path = match object_def(parent) {
+        (_, _, Some(def)) => format!("/$defs/{def}/properties/{field}/description"),
+        ("the document", _, None) => format!("/properties/{field}/description"),
+        _ => format!("/$defs/{}/description", object_def(ptr).2?),
+    };
+    let text = schema.pointer(&path)?.as_str()?;
+    let field = field.replace("~1", "/").replace("~0", "~");
+    Some(format!("`{field}`: {}", lower_first(text)))
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -191,12 +230,7 @@ fn diagnose(kind: &ValidationErrorKind, node: &Node, ptr: &str) -> Vec<Diagnosti
             if what == "a plan" && key == "features" {
                 return vec![no_features(node.span, ptr)];
             }
-            vec![Diagnostic::error(
-                "missing-key",
-                node.span,
-                format!("{what} is missing `{key}`"),
-            )
-            .with_pointer(ptr)]
+            vec![missing_key(node.span, ptr, what, key)]
         }
         ValidationErrorKind::Type { kind } => {
             let integer_only = matches!(kind, TypeKind::Single(jsonschema::JsonType::Integer));
@@ -209,7 +243,7 @@ fn diagnose(kind: &ValidationErrorKind, node: &Node, ptr: &str) -> Vec<Diagnosti
             } else {
                 format!(" for `{name}`")
             };
-            vec![Diagnostic::error(
+            let diag = Diagnostic::error(
                 "wrong-type",
                 node.span,
                 format!(
@@ -218,7 +252,8 @@ fn diagnose(kind: &ValidationErrorKind, node: &Node, ptr: &str) -> Vec<Diagnosti
                     article(node.type_name())
                 ),
             )
-            .with_pointer(ptr)]
+            .with_pointer(ptr);
+            vec![with_description(diag, ptr)]
         }
         ValidationErrorKind::Enum { options } => {
             let options: Vec<&str> = options
@@ -267,18 +302,36 @@ fn diagnose(kind: &ValidationErrorKind, node: &Node, ptr: &str) -> Vec<Diagnosti
 fn enum_value(node: &Node, ptr: &str, options: &[&str]) -> Diagnostic {
     match node.as_str() {
         Some(s) => unknown_value(&field(ptr), s, node.span, ptr, options),
-        None => Diagnostic::error(
-            "wrong-type",
-            node.span,
-            format!(
-                "expected {} for `{}`, found {}",
-                super::suggest::list(options),
-                field(ptr),
-                article(node.type_name())
-            ),
-        )
-        .with_pointer(ptr),
+        None => with_description(
+            Diagnostic::error(
+                "wrong-type",
+                node.span,
+                format!(
+                    "expected {} for `{}`, found {}",
+                    super::suggest::list(options),
+                    field(ptr),
+                    article(node.type_name())
+                ),
+            )
+            .with_pointer(ptr),
+            ptr,
+        ),
     }
+}
+
+/// Attach the schema's description of the value at `ptr` as help, when there is one.
+pub fn with_description(diag: Diagnostic, ptr: &str) -> Diagnostic {
+    match describe(ptr) {
+        Some(help) => diag.with_help(help),
+        None => diag.with_help("`tariffc schema pricing` prints the format"),
+    }
+}
+
+/// `missing-key` for `key` of the object at `ptr`, with the key's description as help.
+pub fn missing_key(span: Span, ptr: &str, what: &str, key: &str) -> Diagnostic {
+    let diag = Diagnostic::error("missing-key", span, format!("{what} is missing `{key}`"))
+        .with_pointer(ptr);
+    with_description(diag, &crate::diag::pointer_push(ptr, key))
 }
 
 /// tier's message for a plan without features.
@@ -355,5 +408,82 @@ mod tests {
             }
         }
         walk(&serde_json::from_str(PRICING_SCHEMA).unwrap(), "");
+    }
+}
+
+#[cfg(test)]
+mod mapping_tests {
+    use super::*;
+
+    fn diags(text: &str) -> Vec<(String, String, String)> {
+        let tree = crate::syntax::json::parse(text).unwrap();
+        validate(&tree)
+            .into_iter()
+            .map(|d| {
+                let at = text[d.span.start..d.span.end].to_string();
+                (d.code.to_string(), d.pointer, at)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn errors_land_on_the_offending_key_or_value() {
+        let text = r#"{ "plans": { "plan:a@1": { "features": {
+            "feature:x": { "tiers": [ { "prise": 1 } ], "mode": "Volume", "base": "1" } },
+            "addons": { "addon:p": { "price": 1 } } } } }"#;
+        let got = diags(text);
+        let want = [
+            (
+                "unknown-key",
+                "/plans/plan:a@1/features/feature:x/tiers/0/prise",
+                "\"prise\"",
+            ),
+            (
+                "unknown-value",
+                "/plans/plan:a@1/features/feature:x/mode",
+                "\"Volume\"",
+            ),
+            (
+                "wrong-type",
+                "/plans/plan:a@1/features/feature:x/base",
+                "\"1\"",
+            ),
+            (
+                "missing-key",
+                "/plans/plan:a@1/addons/addon:p",
+                "{ \"price\": 1 }",
+            ),
+        ];
+        for w in want {
+            let w = (w.0.to_string(), w.1.to_string(), w.2.to_string());
+            assert!(got.contains(&w), "{w:?} not in {got:?}");
+        }
+        assert_eq!(got.len(), want.len(), "{got:?}");
+    }
+
+    #[test]
+    fn numbers_ids_and_patterns_are_left_to_the_checker() {
+        let text = r#"{ "plans": { "bad": { "currency": "dollars", "features": {
+            "feature:x": { "base": -1, "tiers": [ { "upto": 1.5 } ] } } } } }"#;
+        assert_eq!(diags(text), []);
+    }
+
+    #[test]
+    fn nulls_are_absent_in_fixed_objects_only() {
+        let text =
+            r#"{ "plans": { "plan:a@1": { "title": null, "features": { "feature:x": null } } } }"#;
+        let got = diags(text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1, "/plans/plan:a@1/features/feature:x");
+    }
+
+    #[test]
+    fn descriptions_become_help() {
+        assert!(describe("/plans/plan:a@1/features/feature:x/tiers/0/upto")
+            .unwrap()
+            .starts_with("`upto`: inclusive upper bound"));
+        assert!(describe("/plans/plan:a@1/title").is_some());
+        assert!(describe("/plans").is_some());
+        assert!(describe("/plans/plan:a@1/features/feature:x").is_some());
     }
 }
