@@ -13,6 +13,21 @@ pub const HUMAN_WIDTH: usize = 100;
 struct Report<'a> {
     diag: &'a Diagnostic,
     source: miette::NamedSource<String>,
+    /// The span to draw: the diagnostic's, or only its first line when it is long.
+    shown: crate::source::Span,
+}
+
+/// Spans longer than this many lines are drawn on their first line only (machine formats keep
+/// the whole span).
+const MAX_SHOWN_LINES: usize = 6;
+
+fn shown_span(text: &str, span: crate::source::Span) -> crate::source::Span {
+    let covered = text.get(span.start..span.end).unwrap_or_default();
+    if covered.matches('\n').count() < MAX_SHOWN_LINES {
+        return span;
+    }
+    let first_line = covered.find('\n').unwrap_or(covered.len());
+    crate::source::Span::new(span.start, span.start + first_line)
 }
 
 impl fmt::Debug for Report<'_> {
@@ -53,7 +68,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let label = miette::LabeledSpan::new_with_span(Some("here".to_string()), self.diag.span);
+        let label = miette::LabeledSpan::new_with_span(Some("here".to_string()), self.shown);
         Some(Box::new(std::iter::once(label)))
     }
 }
@@ -72,6 +87,7 @@ pub fn human(source: &Source, diagnostics: &[Diagnostic], color: bool) -> String
         let report = Report {
             diag,
             source: named.clone(),
+            shown: shown_span(&source.text, diag.span),
         };
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", diag.code, diag.message));

@@ -140,3 +140,10 @@ fn tier_documentation_examples_mean_what_tier_means() {
         tariffc::ir::Aggregate::Perpetual
     );
 }
+
+#[test]
+fn empty_titles_read_as_absent_as_in_tier() {
+    let doc = ir("tests/corpus/valid/tier-defaults.json");
+    let seats = doc.plans[0].feature("feature:seats").unwrap();
+    assert_eq!(seats.title, "feature:seats");
+}

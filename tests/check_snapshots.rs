@@ -57,3 +57,12 @@ fn json_recharge() {
 fn json_numbers() {
     insta::assert_snapshot!(json("tests/corpus/invalid/numbers.json"));
 }
+
+/// The IR's serialized form is a contract for `compile` users: lock it on a document with
+/// every kind of feature, grant, add-on and recharge rule.
+#[test]
+fn compile_kinds() {
+    let l = loaded("tests/corpus/valid/kinds.json");
+    let doc = l.document.unwrap();
+    insta::assert_snapshot!(tariffc::cmd::compile::to_json(&doc).unwrap());
+}

@@ -163,9 +163,12 @@ pub fn document(cx: &mut Ctx, root: &Node) -> Vec<PlanDraft> {
     drafts
 }
 
+/// A title; empty reads as absent, as tier's decoder does (the id is shown instead).
 fn title(cx: &mut Ctx, obj: &Obj<'_>) -> Option<String> {
     let (node, ptr) = obj.get("title")?;
-    cx.string(node, &ptr).map(str::to_string)
+    cx.string(node, &ptr)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 fn plan(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<PlanDraft> {
