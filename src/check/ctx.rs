@@ -367,6 +367,14 @@ pub fn unknown_value(
 ) -> Diagnostic {
     let help = match suggest::closest(value, options) {
         Some(s) => format!("did you mean `{s}`?"),
+        None if field == "rollover" => format!(
+            "expected {}, or `{{ \"max\": N }}` to carry at most N units",
+            options
+                .iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         None => format!("expected {}", suggest::list(options)),
     };
     Diagnostic::error(

@@ -175,9 +175,9 @@ fn plan(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<PlanDraft> {
     let obj = cx.object(node, &loc.ptr, PLAN_KEYS, "a plan")?;
     let title = title(cx, &obj);
     let currency = match obj.get("currency") {
-        None => crate::currency::lookup("usd").map(|c| crate::ir::Currency {
-            code: c.code,
-            exponent: c.exponent,
+        None => Some(crate::ir::Currency {
+            code: "usd".to_string(),
+            exponent: 2,
         }),
         Some((node, ptr)) => currency(cx, node, &ptr),
     };

@@ -315,7 +315,7 @@ fn tier_rules(cx: &mut Ctx, tiers: &[TierDraft]) {
             cx.warning(
                 "free-after-priced",
                 &t.loc,
-                format!("tier {i} is free after a priced tier"),
+                format!("tier {} of {} is free after a priced tier", i + 1, tiers.len()),
             )
             .help = Some("usage in this band costs nothing; set its `price`, or make the tier before it the last".to_string());
         }
