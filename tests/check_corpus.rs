@@ -98,3 +98,45 @@ fn invalid_corpus() {
     let failures = run("invalid", false);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Messages users know from tier are kept word for word.
+#[test]
+fn tier_messages_verbatim() {
+    let messages = |path: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap();
+        load(Source::new(path, text), SourceFormat::Json)
+            .diagnostics
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    };
+    assert_eq!(
+        messages("tests/corpus/invalid/plan-ids.json"),
+        [
+            "plan name must start with 'plan:'",
+            "plan must have version",
+            "plan name must match [a-zA-Z0-9:]+",
+            "plan version must match [a-zA-Z0-9]+",
+            "plan version must match [a-zA-Z0-9]+",
+        ]
+    );
+    assert_eq!(
+        messages("tests/corpus/invalid/feature-and-addon-ids.json")[..3],
+        [
+            "feature name must start with 'feature:'",
+            "feature name must match [a-zA-Z0-9:]+",
+            "feature name must match [a-zA-Z0-9:]+",
+        ]
+    );
+    assert_eq!(
+        messages("tests/corpus/invalid/no-features.json"),
+        [
+            "plans must have at least one feature",
+            "plans must have at least one feature"
+        ]
+    );
+    assert_eq!(
+        messages("tests/corpus/invalid/base-with-tiers.json"),
+        ["base must be zero with tiers"]
+    );
+}

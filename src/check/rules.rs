@@ -57,7 +57,7 @@ pub fn plan(cx: &mut Ctx, d: PlanDraft) -> Option<ir::Plan> {
     // A reference to a feature must name a balance feature of this plan.
     let balance = |cx: &mut Ctx, id: &str, loc: &Loc, what: &str| -> bool {
         let Some(&i) = index.get(id) else {
-            let help = match suggest::closest(id, &feature_ids) {
+            let help = match suggest::reference(id, "feature:", &feature_ids) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("the plan's features are {}", suggest::list(&feature_ids)),
             };
@@ -394,7 +394,7 @@ fn overage_rules(cx: &mut Ctx, f: &FeatureDraft, kind: FeatureKind, addon_grante
 fn recharge_buy(cx: &mut Ctx, r: &RechargeDraft, addons: &[AddonDraft]) {
     let Some(addon) = addons.iter().find(|a| a.id == r.buy.value) else {
         let ids: Vec<&str> = addons.iter().map(|a| a.id.as_str()).collect();
-        let help = match suggest::closest(&r.buy.value, &ids) {
+        let help = match suggest::reference(&r.buy.value, "addon:", &ids) {
             Some(s) => format!("did you mean `{s}`?"),
             None if ids.is_empty() => {
                 "the plan has no add-ons; define one under `addons`".to_string()
