@@ -1,8 +1,9 @@
 //! The JSON front-end: HuJSON text (JSON with comments and trailing commas) → spanned tree.
 //!
 //! Invariant: accepts exactly JSON plus `//` and `/* */` comments and trailing commas (tier reads
-//! HuJSON), after an optional byte order mark; numbers keep their source text; nesting is bounded (512 levels) so nothing downstream
-//! can overflow the stack. A syntax error yields one `json-syntax` diagnostic and no tree.
+//! HuJSON), after an optional byte order mark; numbers keep their source text; nesting is
+//! bounded (512 levels) so nothing downstream can overflow the stack. A syntax error yields one
+//! `json-syntax` diagnostic and no tree.
 
 use crate::diag::Diagnostic;
 use crate::source::Span;
