@@ -1,4 +1,4 @@
-//! `tariffc schema`: print the JSON Schema of a format.
+//! `tariffc schema`.
 
 use crate::cli::{CliError, CmdResult, Exit, Global};
 
@@ -19,14 +19,15 @@ pub struct Args {
 pub fn run(args: &Args, _global: &Global) -> CmdResult {
     let text = match args.which {
         SchemaName::Pricing => crate::check::schema::PRICING_SCHEMA,
-        SchemaName::Trace | SchemaName::Report => {
-            return Err(CliError::new(format!(
-                "the `{}` schema is not available in this build",
-                match args.which {
-                    SchemaName::Trace => "trace",
-                    _ => "report",
-                }
-            )))
+        SchemaName::Trace => {
+            return Err(CliError::new(
+                "the `trace` schema is not available in this build",
+            ))
+        }
+        SchemaName::Report => {
+            return Err(CliError::new(
+                "the `report` schema is not available in this build",
+            ))
         }
     };
     crate::output::write_stdout(text.as_bytes())?;
