@@ -66,8 +66,6 @@ pub struct PlanDraft {
     pub title: Option<String>,
     pub currency: Option<crate::ir::Currency>,
     pub interval: Interval,
-    /// `None` when `features` is absent.
-    pub features_loc: Option<Loc>,
     pub features: Vec<FeatureDraft>,
     pub addons: Vec<AddonDraft>,
     pub recharge: Vec<RechargeDraft>,
@@ -185,58 +183,65 @@ fn plan(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<PlanDraft> {
         .get("interval")
         .and_then(|(n, p)| cx.choice(n, &p, "interval", INTERVALS))
         .unwrap_or(Interval::Monthly);
-    let mut draft = PlanDraft {
+    Some(PlanDraft {
         id: id.to_string(),
         title,
         currency,
         interval,
-        features_loc: None,
-        features: Vec::new(),
-        addons: Vec::new(),
-        recharge: Vec::new(),
+        features: features(cx, &obj),
+        addons: addons(cx, &obj),
+        recharge: recharges(cx, &obj),
+    })
+}
+
+fn features(cx: &mut Ctx, plan: &Obj<'_>) -> Vec<FeatureDraft> {
+    let Some((node, ptr)) = plan.get("features") else {
+        no_features(cx, &plan.loc());
+        return Vec::new();
     };
-    match obj.get("features") {
-        None => no_features(cx, &obj.loc()),
-        Some((node, ptr)) if node.members().is_some_and(<[_]>::is_empty) => {
-            no_features(cx, &Loc::new(node.span, ptr));
-        }
-        Some(_) => {}
+    if node.members().is_some_and(<[_]>::is_empty) {
+        no_features(cx, &Loc::new(node.span, ptr.clone()));
     }
-    if let Some((node, ptr)) = obj.get("features") {
-        draft.features_loc = Some(Loc::new(node.span, ptr.clone()));
-        for m in cx.map(node, &ptr, "features") {
-            let loc = Loc::new(m.key_span, pointer_push(&ptr, &m.key));
-            if let Some(message) = ids::feature_error(&m.key) {
-                cx.error("feature-id", &loc, message).help =
-                    Some("feature ids look like `feature:api:calls`".to_string());
-            }
-            if let Some(f) = feature(cx, &m.key, loc, &m.value) {
-                draft.features.push(f);
-            }
+    let mut drafts = Vec::new();
+    for m in cx.map(node, &ptr, "features") {
+        let loc = Loc::new(m.key_span, pointer_push(&ptr, &m.key));
+        if let Some(message) = ids::feature_error(&m.key) {
+            cx.error("feature-id", &loc, message).help =
+                Some("feature ids look like `feature:api:calls`".to_string());
         }
+        drafts.extend(feature(cx, &m.key, loc, &m.value));
     }
-    if let Some((node, ptr)) = obj.get("addons") {
-        for m in cx.map(node, &ptr, "addons") {
-            let loc = Loc::new(m.key_span, pointer_push(&ptr, &m.key));
-            if let Some(message) = ids::addon_error(&m.key) {
-                cx.error("addon-id", &loc, message).help =
-                    Some("add-on ids look like `addon:credits50`".to_string());
-            }
-            if let Some(a) = addon(cx, &m.key, loc, &m.value) {
-                draft.addons.push(a);
-            }
+    drafts
+}
+
+fn addons(cx: &mut Ctx, plan: &Obj<'_>) -> Vec<AddonDraft> {
+    let Some((node, ptr)) = plan.get("addons") else {
+        return Vec::new();
+    };
+    let mut drafts = Vec::new();
+    for m in cx.map(node, &ptr, "addons") {
+        let loc = Loc::new(m.key_span, pointer_push(&ptr, &m.key));
+        if let Some(message) = ids::addon_error(&m.key) {
+            cx.error("addon-id", &loc, message).help =
+                Some("add-on ids look like `addon:credits50`".to_string());
         }
+        drafts.extend(addon(cx, &m.key, loc, &m.value));
     }
-    if let Some((node, ptr)) = obj.get("recharge") {
-        if let Some(items) = cx.array(node, &ptr, "recharge rules") {
-            for (i, item) in items.iter().enumerate() {
-                if let Some(r) = recharge(cx, item, &pointer_push(&ptr, &i.to_string())) {
-                    draft.recharge.push(r);
-                }
-            }
-        }
-    }
-    Some(draft)
+    drafts
+}
+
+fn recharges(cx: &mut Ctx, plan: &Obj<'_>) -> Vec<RechargeDraft> {
+    let Some((node, ptr)) = plan.get("recharge") else {
+        return Vec::new();
+    };
+    let Some(items) = cx.array(node, &ptr, "recharge rules") else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| recharge(cx, item, &pointer_push(&ptr, &i.to_string())))
+        .collect()
 }
 
 /// tier's rule; structural because the schema's `required` and `minProperties` say it too.

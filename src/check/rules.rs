@@ -4,7 +4,7 @@
 //! Invariant: every rule of `pricing-json.md` that relates fields, features, add-ons or
 //! recharge rules lives here, and each violation is reported at the value that breaks it.
 
-use super::ctx::{Ctx, Loc};
+use super::ctx::{Ctx, Field, Loc};
 use super::lower::{AddonDraft, FeatureDraft, PlanDraft, RechargeDraft, TierDraft};
 use super::suggest;
 use crate::ir::{self, Aggregate, FeatureKind, Mode, Overage, Rollover, Schedule};
@@ -13,64 +13,85 @@ use std::collections::{HashMap, HashSet};
 
 /// Check one plan's rules and build its IR (meaningful only when no error was reported).
 pub fn plan(cx: &mut Ctx, d: PlanDraft) -> Option<ir::Plan> {
-    let index: HashMap<&str, usize> = d
-        .features
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, f)| (f.id.as_str(), i))
-        .collect();
-    let feature_ids: Vec<&str> = d.features.iter().map(|f| f.id.as_str()).collect();
-
-    // Which features an add-on grant or a `cost` names.
-    let mut targeted = vec![false; d.features.len()];
-    for f in &d.features {
-        if let Some(c) = &f.cost {
-            if let Some(&i) = index.get(c.value.target.value.as_str()) {
-                targeted[i] = true;
-            }
-        }
-    }
-    for a in &d.addons {
-        for g in &a.grants {
-            if let Some(&i) = index.get(g.feature.value.as_str()) {
-                targeted[i] = true;
-            }
-        }
-    }
-    let kinds: Vec<FeatureKind> = d
-        .features
-        .iter()
-        .zip(&targeted)
-        .map(|(f, &t)| kind(f, t))
-        .collect();
+    let features = Features::new(&d);
     let addon_granted: HashSet<&str> = d
         .addons
         .iter()
         .flat_map(|a| a.grants.iter().map(|g| g.feature.value.as_str()))
         .collect();
-
-    for (f, &k) in d.features.iter().zip(&kinds) {
+    for (f, &k) in d.features.iter().zip(&features.kinds) {
         feature_rules(cx, f, k, addon_granted.contains(f.id.as_str()));
     }
+    cost_rules(cx, &features);
+    for g in d.addons.iter().flat_map(|a| &a.grants) {
+        features.balance(cx, &g.feature, "an add-on grant");
+    }
+    recharge_rules(cx, &features, &d);
+    let kinds = features.kinds;
+    plan_ir(d, &kinds)
+}
 
-    // A reference to a feature must name a balance feature of this plan.
-    let balance = |cx: &mut Ctx, id: &str, loc: &Loc, what: &str| -> bool {
-        let Some(&i) = index.get(id) else {
-            let help = match suggest::reference(id, "feature:", &feature_ids) {
+/// A plan's features with their decided kinds, for resolving references.
+struct Features<'a> {
+    plan: &'a str,
+    drafts: &'a [FeatureDraft],
+    /// First feature of each id (a repeated id is a `duplicate-key` error already).
+    index: HashMap<&'a str, usize>,
+    kinds: Vec<FeatureKind>,
+}
+
+impl<'a> Features<'a> {
+    fn new(d: &'a PlanDraft) -> Self {
+        let index: HashMap<&str, usize> = d
+            .features
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect();
+        // Which features an add-on grant or a `cost` names.
+        let costs = d.features.iter().filter_map(|f| f.cost.as_ref());
+        let packs = d.addons.iter().flat_map(|a| &a.grants);
+        let named: HashSet<&str> = costs
+            .map(|c| c.value.target.value.as_str())
+            .chain(packs.map(|g| g.feature.value.as_str()))
+            .collect();
+        let kinds = d
+            .features
+            .iter()
+            .map(|f| kind(f, named.contains(f.id.as_str())))
+            .collect();
+        Features {
+            plan: &d.id,
+            drafts: &d.features,
+            index,
+            kinds,
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<(&'a FeatureDraft, FeatureKind)> {
+        let &i = self.index.get(id)?;
+        Some((&self.drafts[i], self.kinds[i]))
+    }
+
+    /// Whether a reference names a balance feature of this plan; reports it when not.
+    fn balance(&self, cx: &mut Ctx, reference: &Field<String>, what: &str) -> bool {
+        let (id, loc) = (reference.value.as_str(), &reference.loc);
+        let Some((f, kind)) = self.get(id) else {
+            let ids: Vec<&str> = self.drafts.iter().map(|f| f.id.as_str()).collect();
+            let help = match suggest::reference(id, "feature:", &ids) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the plan's features are {}", suggest::list(&feature_ids)),
+                None => format!("the plan's features are {}", suggest::list(&ids)),
             };
             cx.error(
                 "unknown-feature",
                 loc,
-                format!("`{id}` is not a feature of `{}`", d.id),
+                format!("`{id}` is not a feature of `{}`", self.plan),
             )
             .help = Some(help);
             return false;
         };
-        let f = &d.features[i];
-        if kinds[i] == FeatureKind::Balance {
+        if kind == FeatureKind::Balance {
             return true;
         }
         let why = if f.cost.is_some() {
@@ -89,33 +110,35 @@ pub fn plan(cx: &mut Ctx, d: PlanDraft) -> Option<ir::Plan> {
                 .to_string(),
         );
         false
-    };
+    }
+}
 
-    for f in &d.features {
+/// A `cost` names a balance feature that has no `cost` itself.
+fn cost_rules(cx: &mut Ctx, features: &Features<'_>) {
+    for f in features.drafts {
         let Some(c) = &f.cost else { continue };
         let target = &c.value.target;
-        if let Some(t) = index.get(target.value.as_str()).map(|&i| &d.features[i]) {
-            if t.cost.is_some() {
-                cx.error(
-                    "cost-chain",
-                    &target.loc,
-                    format!("`{}` has a `cost` itself; costs cannot chain", target.value),
-                )
-                .help =
-                    Some("point `cost` at the balance feature that is finally drawn".to_string());
-                continue;
-            }
+        if features
+            .get(&target.value)
+            .is_some_and(|(t, _)| t.cost.is_some())
+        {
+            cx.error(
+                "cost-chain",
+                &target.loc,
+                format!("`{}` has a `cost` itself; costs cannot chain", target.value),
+            )
+            .help = Some("point `cost` at the balance feature that is finally drawn".to_string());
+            continue;
         }
-        balance(cx, &target.value, &target.loc, "`cost`");
+        features.balance(cx, target, "`cost`");
     }
-    for a in &d.addons {
-        for g in &a.grants {
-            balance(cx, &g.feature.value, &g.feature.loc, "an add-on grant");
-        }
-    }
+}
+
+/// One rule per balance feature, buying an add-on that grants it.
+fn recharge_rules(cx: &mut Ctx, features: &Features<'_>, d: &PlanDraft) {
     let mut recharged: HashSet<&str> = HashSet::new();
     for r in &d.recharge {
-        if balance(cx, &r.feature.value, &r.feature.loc, "a recharge rule")
+        if features.balance(cx, &r.feature, "a recharge rule")
             && !recharged.insert(r.feature.value.as_str())
         {
             cx.error(
@@ -127,11 +150,13 @@ pub fn plan(cx: &mut Ctx, d: PlanDraft) -> Option<ir::Plan> {
         }
         recharge_buy(cx, r, &d.addons);
     }
+}
 
+fn plan_ir(d: PlanDraft, kinds: &[FeatureKind]) -> Option<ir::Plan> {
     let features = d
         .features
         .iter()
-        .zip(&kinds)
+        .zip(kinds)
         .map(|(f, &k)| feature_ir(f, k))
         .collect();
     Some(ir::Plan {
