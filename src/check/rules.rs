@@ -5,7 +5,7 @@
 //! recharge rules lives here, and each violation is reported at the value that breaks it.
 
 use super::ctx::{Ctx, Field, Loc};
-use super::lower::{AddonDraft, FeatureDraft, PlanDraft, RechargeDraft, TierDraft};
+use super::lower::{AddonDraft, FeatureDraft, GrantDraft, PlanDraft, RechargeDraft, TierDraft};
 use super::suggest;
 use crate::ir::{self, Aggregate, FeatureKind, Mode, Overage, Rollover, Schedule};
 use rust_decimal::Decimal;
@@ -241,31 +241,7 @@ fn feature_rules(cx: &mut Ctx, f: &FeatureDraft, kind: FeatureKind, addon_grante
         divide_rules(cx, f, &divide.loc);
     }
     if let Some(grants) = &f.grants {
-        for g in &grants.value {
-            match (&g.every, &g.on) {
-                (Some(_), Some(on)) => {
-                    cx.error("grant-schedule", on, "a grant has both `every` and `on`")
-                        .help = Some("use `every` for periodic blocks or `on: \"signup\"` for one block, not both".to_string());
-                }
-                (None, None) => {
-                    cx.error("grant-schedule", &g.loc, "a grant needs `every` or `on`")
-                        .help = Some("add `\"every\": 1` for a block each period, or `\"on\": \"signup\"` for one block".to_string());
-                }
-                (None, Some(_)) => {
-                    if let Some(r) = &g.rollover {
-                        cx.error(
-                            "rollover-signup",
-                            &r.loc,
-                            "`rollover` applies only to periodic grants",
-                        )
-                        .help = Some(
-                            "a signup block lives until `expires_after`, or forever".to_string(),
-                        );
-                    }
-                }
-                (Some(_), None) => {}
-            }
-        }
+        grants.value.iter().for_each(|g| grant_rules(cx, g));
     }
     overage_rules(cx, f, kind, addon_granted);
     if let (Some(mode), true) = (&f.mode, f.grants.is_some() || addon_granted) {
@@ -277,6 +253,37 @@ fn feature_rules(cx: &mut Ctx, f: &FeatureDraft, kind: FeatureKind, addon_grante
             )
             .help = Some("with grants, `volume` prices the uncovered units as if they were the whole period's usage; `graduated` is usually meant".to_string());
         }
+    }
+}
+
+/// Exactly one of `every` and `on`; `rollover` only with `every`.
+fn grant_rules(cx: &mut Ctx, g: &GrantDraft) {
+    match (&g.every, &g.on) {
+        (Some(_), Some(on)) => {
+            cx.error("grant-schedule", on, "a grant has both `every` and `on`")
+                .help = Some(
+                "use `every` for periodic blocks or `on: \"signup\"` for one block, not both"
+                    .to_string(),
+            );
+        }
+        (None, None) => {
+            cx.error("grant-schedule", &g.loc, "a grant needs `every` or `on`")
+                .help = Some(
+                "add `\"every\": 1` for a block each period, or `\"on\": \"signup\"` for one block"
+                    .to_string(),
+            );
+        }
+        (None, Some(_)) => {
+            if let Some(r) = &g.rollover {
+                cx.error(
+                    "rollover-signup",
+                    &r.loc,
+                    "`rollover` applies only to periodic grants",
+                )
+                .help = Some("a signup block lives until `expires_after`, or forever".to_string());
+            }
+        }
+        (Some(_), None) => {}
     }
 }
 
