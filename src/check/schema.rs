@@ -39,7 +39,8 @@ pub fn validate(tree: &Node) -> Vec<Diagnostic> {
                 "internal",
                 Span::new(0, 0),
                 format!("the pricing schema does not compile: {e}"),
-            )]
+            )
+            .with_help("this is a bug in tariffc; please report it")]
         }
     };
     let instance = to_json(tree, Place::Root);
@@ -287,15 +288,18 @@ fn diagnose(kind: &ValidationErrorKind, node: &Node, ptr: &str) -> Vec<Diagnosti
         | ValidationErrorKind::MultipleOf { .. }
         | ValidationErrorKind::Pattern { .. }
         | ValidationErrorKind::PropertyNames { .. } => Vec::new(),
-        other => vec![Diagnostic::error(
-            "schema",
-            node.span,
-            format!(
-                "the value does not match the schema's `{}`",
-                other.keyword()
-            ),
-        )
-        .with_pointer(ptr)],
+        other => vec![with_description(
+            Diagnostic::error(
+                "schema",
+                node.span,
+                format!(
+                    "the value does not match the schema's `{}`",
+                    other.keyword()
+                ),
+            )
+            .with_pointer(ptr),
+            ptr,
+        )],
     }
 }
 
