@@ -85,7 +85,10 @@ fn chromium_run(bin: &Path, page: &Path, extra: &[String]) -> Run {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-            assert!(status.success(), "chromium failed ({status}) on {page:?}:\n{stderr}");
+            assert!(
+                status.success(),
+                "chromium failed ({status}) on {page:?}:\n{stderr}"
+            );
             break;
         }
         if start.elapsed() > Duration::from_secs(90) {
@@ -150,7 +153,10 @@ fn every_example_renders_cleanly_in_chromium() {
 
         let dom = chromium_run(&bin, &page, &["--dump-dom".to_string()]);
         let messages = console_messages(&dom.stderr);
-        assert!(messages.is_empty(), "{stem}: console messages: {messages:#?}");
+        assert!(
+            messages.is_empty(),
+            "{stem}: console messages: {messages:#?}"
+        );
         let (plans, curves) = expected_counts(&file);
         assert_eq!(
             dom.stdout.matches("<section class=\"plan\"").count(),
@@ -162,7 +168,11 @@ fn every_example_renders_cleanly_in_chromium() {
             curves,
             "{stem}: price curves in the DOM"
         );
-        assert!(dom.stdout.contains("<polyline class=\"line\""), "{stem}: a drawn curve");
+        assert_eq!(
+            dom.stdout.matches("<polyline class=\"line\"").count(),
+            curves,
+            "{stem}: a drawn line in every curve"
+        );
 
         for (suffix, size) in [("", "1280,1800"), ("-phone", "390,2400")] {
             let png = out.join(format!("{stem}{suffix}.png"));
@@ -176,9 +186,15 @@ fn every_example_renders_cleanly_in_chromium() {
                 ],
             );
             let messages = console_messages(&shot.stderr);
-            assert!(messages.is_empty(), "{stem}: console messages: {messages:#?}");
+            assert!(
+                messages.is_empty(),
+                "{stem}: console messages: {messages:#?}"
+            );
             let len = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
-            assert!(len > 10_000, "{stem}: screenshot {png:?} is missing or blank");
+            assert!(
+                len > 10_000,
+                "{stem}: screenshot {png:?} is missing or blank"
+            );
         }
     }
 }

@@ -39,6 +39,11 @@ struct Sides<'a> {
 }
 
 impl Sides<'_> {
+    /// Whether an amount changed: its value, or its currency when it is not zero (a free tier
+    /// stays free whatever the currency).
+    fn money_changed(&self, a: Decimal, b: Decimal) -> bool {
+        a != b || (self.old.currency != self.new.currency && !a.is_zero())
+    }
     fn old_money(&self, minor: Decimal) -> String {
         money(minor, &self.old.currency)
     }
@@ -79,10 +84,10 @@ pub fn plan(old: &Plan, new: &Plan) -> Vec<Change> {
         );
     }
     let (fee_old, fee_new) = (plan_fee(old), plan_fee(new));
-    if fee_old != fee_new || old.currency != new.currency {
-        if let (Some(a), Some(b)) = (fee_old, fee_new) {
+    if let (Some(a), Some(b)) = (fee_old, fee_new) {
+        if s.money_changed(a, b) {
             let (ma, mb) = (s.old_money(a), s.new_money(b));
-            if ma != mb {
+            {
                 out.billing(
                     &[],
                     format!(
@@ -232,9 +237,9 @@ fn feature(out: &mut Out, s: Sides, a: &Feature, b: &Feature) {
             ),
         );
     }
-    if a.base != b.base || s.old.currency != s.new.currency {
+    if s.money_changed(a.base, b.base) {
         let (ma, mb) = (s.old_money(a.base), s.new_money(b.base));
-        if ma != mb {
+        {
             out.billing(&at("base"), format!("{who} base fee {ma} → {mb}"));
         }
     }
@@ -380,14 +385,14 @@ fn tiers(out: &mut Out, s: Sides, a: &Feature, b: &Feature) {
             );
         }
         let (pa, pb) = (s.old_money(ta.price), s.new_money(tb.price));
-        if pa != pb {
+        if s.money_changed(ta.price, tb.price) {
             out.billing(
                 &path("price"),
                 format!("{who} tier {n} price {pa} → {pb} {}", per_unit(b)),
             );
         }
         let (ba, bb) = (s.old_money(ta.base), s.new_money(tb.base));
-        if ba != bb {
+        if s.money_changed(ta.base, tb.base) {
             out.billing(
                 &path("base"),
                 format!("{who} tier {n} flat fee {ba} → {bb}"),
@@ -524,7 +529,7 @@ fn addon(out: &mut Out, s: Sides, a: &Addon, b: &Addon) {
         );
     }
     let (pa, pb) = (s.old_money(a.price), s.new_money(b.price));
-    if pa != pb {
+    if s.money_changed(a.price, b.price) {
         out.billing(&["addons", id, "price"], format!("{who} price {pa} → {pb}"));
     }
     if a.grants != b.grants {

@@ -20,8 +20,10 @@ pub fn human(report: &Report) -> String {
 }
 
 fn plan_block(p: &PlanDiff) -> String {
+    let billing = p.changes.iter().any(|c| c.affects_invoices);
     let heading = match p.status {
-        Status::Changed => "changed in place",
+        Status::Changed if billing => "changed in place",
+        Status::Changed => "changed, no effect on invoices",
         Status::Added => "added",
         Status::Removed => "removed",
         Status::Unchanged => "unchanged",
@@ -53,7 +55,7 @@ fn plan_block(p: &PlanDiff) -> String {
 fn summary(report: &Report) -> String {
     let count = |st: Status| report.plans.iter().filter(|p| p.status == st).count();
     let parts: Vec<String> = [
-        (Status::Changed, "changed in place"),
+        (Status::Changed, "changed"),
         (Status::Added, "added"),
         (Status::Removed, "removed"),
         (Status::Unchanged, "unchanged"),
