@@ -291,13 +291,15 @@ fn usage(plan: &Plan, f: &Feature, noun: &Noun) -> (Vec<String>, Option<TierTabl
         }
         lines.push(line);
     }
-    if f.aggregate == Aggregate::Sum && !f.grants.is_empty() && cap.is_some() {
-        lines.push(format!(
-            "Included {} are used once the limit of {} is reached",
-            noun.plural,
-            words::count(cap.unwrap_or_default())
-        ));
-    }
+    // On a capped feature, blocks only cover what lies beyond the cap.
+    let blocks_note = match (cap, f.grants.is_empty(), deny) {
+        (Some(cap), false, false) => Some(format!(
+            "Included {} cover usage beyond the first {} {per}",
+            noun.short(),
+            words::count(cap)
+        )),
+        _ => None,
+    };
     let free = f
         .tiers
         .iter()
@@ -314,7 +316,7 @@ fn usage(plan: &Plan, f: &Feature, noun: &Noun) -> (Vec<String>, Option<TierTabl
     if single {
         if let Some(t) = f.tiers.first() {
             let price = scaled_price(t.price, scale, plan);
-            let lead = if f.grants.is_empty() {
+            let lead = if f.grants.is_empty() || cap.is_some() {
                 String::new()
             } else {
                 "Beyond what is included: ".to_string()
@@ -325,11 +327,13 @@ fn usage(plan: &Plan, f: &Feature, noun: &Noun) -> (Vec<String>, Option<TierTabl
             }
             lines.push(capitalize(&line));
         }
+        lines.extend(blocks_note);
         return (lines, None);
     }
     if let Some(note) = divide_note(f) {
         lines.push(capitalize(&note));
     }
+    lines.extend(blocks_note);
     (lines, Some(tier_table(plan, f, noun, scale, &unit)))
 }
 
@@ -437,19 +441,21 @@ fn tier_table(plan: &Plan, f: &Feature, noun: &Noun, scale: Decimal, unit: &str)
         rows.push(row);
         lower = t.upto.unwrap_or(lower);
     }
-    let mut headers = vec![
+    let usage = if f.kind == FeatureKind::Gauge {
+        capitalize(&noun.plural)
+    } else {
         format!(
             "{} {}",
             capitalize(&noun.plural),
             words::per_periods(plan.interval, 1)
-        ),
-        format!("Price per {unit}"),
-    ];
+        )
+    };
+    let mut headers = vec![usage, format!("Price per {unit}")];
     if with_base {
         headers.push("Flat fee".to_string());
     }
     let mut caption = Vec::new();
-    if !f.grants.is_empty() {
+    if !f.grants.is_empty() && f.cap().is_none() {
         caption.push("Beyond what is included".to_string());
     }
     caption.push(match f.mode {

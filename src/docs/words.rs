@@ -134,6 +134,28 @@ impl Noun {
             }
         };
         let lower = text.to_lowercase();
+        // `GB stored`, `minutes used`: a participle after the noun; the noun takes the plural.
+        if let Some((head, last)) = text.rsplit_once(' ') {
+            if last.ends_with("ed") && last.len() > 3 && !head.is_empty() {
+                let noun = Noun::from_title(head);
+                return Noun {
+                    singular: format!("{} {last}", noun.singular),
+                    plural: format!("{} {last}", noun.plural),
+                };
+            }
+        }
+        let all_caps = text.chars().filter(|c| c.is_alphabetic()).count() > 1
+            && text
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .all(char::is_uppercase);
+        if all_caps && !text.contains(' ') {
+            // Unit symbols (`GB`, `TB`) read the same in the plural.
+            return Noun {
+                singular: text.clone(),
+                plural: text,
+            };
+        }
         if lower.ends_with("ss") || !lower.ends_with('s') {
             Noun {
                 plural: plural_of(&text),
@@ -299,6 +321,11 @@ mod tests {
         assert_eq!(Noun::from_title("Export").with_article(), "an export");
         assert_eq!(Noun::from_title("Query").plural, "queries");
         assert_eq!(Noun::from_title("Address").plural, "addresses");
+        assert_eq!(Noun::from_title("GB stored").count(d("2")), "2 GB stored");
+        assert_eq!(
+            Noun::from_title("Minutes used").count(d("1")),
+            "1 minute used"
+        );
     }
 
     #[test]
