@@ -61,7 +61,7 @@ pub fn plan(old: &Plan, new: &Plan) -> Vec<Change> {
     if old.title != new.title {
         out.push(
             &["title"],
-            format!("title “{}” → “{}”", old.title, new.title),
+            format!("title {} → {}", quote(&old.title), quote(&new.title)),
             false,
         );
     }
@@ -145,6 +145,21 @@ pub fn plan(old: &Plan, new: &Plan) -> Vec<Change> {
     out.changes
 }
 
+/// A title in quotes, with control characters escaped so that user input cannot break the
+/// report's lines or send terminal escapes.
+pub fn quote(title: &str) -> String {
+    let mut s = String::from("“");
+    for c in title.chars() {
+        if c.is_control() {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+    s.push('”');
+    s
+}
+
 fn code(c: &Currency) -> String {
     c.code.to_ascii_uppercase()
 }
@@ -153,7 +168,7 @@ fn label(id: &str, title: &str) -> String {
     if title == id {
         format!("`{id}`")
     } else {
-        format!("`{id}` “{title}”")
+        format!("`{id}` {}", quote(title))
     }
 }
 
@@ -223,7 +238,7 @@ fn feature(out: &mut Out, s: Sides, a: &Feature, b: &Feature) {
     if a.title != b.title {
         out.push(
             &["features", id, "title"],
-            format!("{who} title “{}” → “{}”", a.title, b.title),
+            format!("{who} title {} → {}", quote(&a.title), quote(&b.title)),
             false,
         );
     }
@@ -524,7 +539,7 @@ fn addon(out: &mut Out, s: Sides, a: &Addon, b: &Addon) {
     if a.title != b.title {
         out.push(
             &["addons", id, "title"],
-            format!("{who} title “{}” → “{}”", a.title, b.title),
+            format!("{who} title {} → {}", quote(&a.title), quote(&b.title)),
             false,
         );
     }

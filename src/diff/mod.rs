@@ -7,7 +7,7 @@
 //! both documents with a change that can affect an invoice is a violation of tier's rule that a
 //! published plan version is immutable, and comes with the version to publish instead.
 
-mod compare;
+pub(crate) mod compare;
 pub mod render;
 
 use crate::ir::{Document, Plan};
@@ -241,6 +241,17 @@ mod tests {
         assert_eq!(r.plans[0].changes.len(), 3);
         assert!(r.plans[0].changes.iter().all(|c| !c.affects_invoices));
         assert!(render::human(&r).contains("(no effect on invoices)"));
+    }
+
+    #[test]
+    fn titles_cannot_break_lines_or_send_terminal_escapes() {
+        let old = fixtures::gym();
+        let mut new = old.clone();
+        new.plans[0].title = "Gym\n  - fee $0\u{1b}[31m".into();
+        let text = render::human(&diff(&old, &new));
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.contains('\u{1b}'));
+        assert!(text.contains("“Gym\\n  - fee $0\\u{1b}[31m”"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn plan_block(p: &PlanDiff) -> String {
     let title = if p.title == p.id {
         String::new()
     } else {
-        format!(" “{}”", p.title)
+        format!(" {}", super::compare::quote(&p.title))
     };
     let mut s = format!("{}{title}: {heading}\n", p.id);
     if let Some(earlier) = &p.compared_with {

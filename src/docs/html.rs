@@ -57,6 +57,8 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in HTML text.
+            c if c.is_control() && c != '\n' && c != '\t' => out.push(' '),
             _ => out.push(c),
         }
     }

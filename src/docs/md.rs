@@ -18,7 +18,7 @@ pub fn escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -83,7 +83,9 @@ fn render_feature(f: &FeatureDoc) -> String {
         s.push_str(&format!("- {}\n", escape(line)));
     }
     if let Some(t) = &f.table {
-        s.push('\n');
+        if !f.lines.is_empty() {
+            s.push('\n');
+        }
         s.push_str(&render_table(t));
     }
     s
