@@ -75,7 +75,7 @@ pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
             if furthest.is_zero() {
                 Decimal::from(100)
             } else {
-                nice_ceil(furthest.checked_mul(Decimal::new(15, 1))?)?
+                nice_ceil(furthest.checked_mul(Decimal::new(25, 1))?)?
             }
         }
     };
