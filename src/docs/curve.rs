@@ -6,7 +6,7 @@
 
 use super::pricing;
 use super::words::{self, Noun};
-use crate::ir::{Feature, Overage, Plan};
+use crate::ir::{Feature, FeatureKind, Overage, Plan};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -142,9 +142,21 @@ pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
         x = x.checked_add(x_step)?;
     }
     let period = words::period(plan.interval);
+    // A gauge is a level (users, GB stored), not an amount used up over the period.
+    let (title, x_label) = if f.kind == FeatureKind::Gauge {
+        (
+            format!("Cost a {period} by number of {}", noun.plural),
+            capitalize(&noun.plural),
+        )
+    } else {
+        (
+            format!("Cost of {} in a {period}, by usage", noun.plural),
+            format!("{} in a {period}", capitalize(&noun.plural)),
+        )
+    };
     Some(Curve {
-        title: format!("Cost of {} in a {period}, by usage", noun.plural),
-        x_label: format!("{} in a {period}", capitalize(&noun.plural)),
+        title,
+        x_label,
         points,
         marks,
         x_end,

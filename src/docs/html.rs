@@ -13,7 +13,7 @@ const CSS: &str = r#"
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
 main{max-width:72rem;margin:0 auto;padding:2rem 1rem 3rem}
 h1{font-size:2rem;margin:0 0 1.5rem;text-align:center}
-.plans{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,21rem),1fr));gap:1.25rem;align-items:start}
+.plans{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,21rem),27rem));justify-content:center;gap:1.25rem;align-items:start}
 .plan{background:var(--card);border:1px solid var(--line);border-radius:14px;padding:1.25rem 1.25rem 1.5rem;min-width:0}
 .plan>header{border-bottom:1px solid var(--line);padding-bottom:1rem;margin-bottom:.5rem}
 .plan h2{margin:0;font-size:1.35rem;overflow-wrap:anywhere}
