@@ -18,7 +18,14 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The browser binary, installed at most once per test run (the tests share it; two
+/// concurrent `apt-get` runs would fight over the package lock).
 fn chromium() -> Option<PathBuf> {
+    static BROWSER: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    BROWSER.get_or_init(find_or_install).clone()
+}
+
+fn find_or_install() -> Option<PathBuf> {
     let bin = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
