@@ -39,21 +39,139 @@ pub(super) fn syntax_error(text: &str, err: &pest::error::Error<Rule>) -> Diagno
             }
         }
     }
+    // Closers and ends come last: "expected `per` or `flat`", not "expected `}` or …".
+    expected.sort_by_key(|e| match e {
+        Expect::Word("}") => 2,
+        Expect::Thing("the end of the file", _) => 3,
+        _ => 1,
+    });
     let found_text = &text[found.start..found.end];
     let found_desc = if found.is_empty() {
         "the end of the file".to_string()
     } else {
         format!("`{}`", found_text.escape_debug())
     };
-    let message = if expected.is_empty() {
-        format!("unexpected {found_desc}")
+    let digit_at = |i: usize| text.as_bytes().get(i).is_some_and(u8::is_ascii_digit);
+    let thousands = found_text == "," && pos > 0 && digit_at(pos - 1) && digit_at(pos + 1);
+    let help = if thousands {
+        Some("write numbers without thousands separators (`10_000` is allowed)".to_string())
     } else {
-        format!("expected {}, found {found_desc}", list(&expected))
+        help(found_text, &expected, pos == first_token(text))
     };
-    let diag = Diagnostic::error("text-syntax", found, message);
-    match help(found_text, &expected, pos == first_token(text)) {
+    // A statement left unfinished at the end of a line: what follows on the next line (a `}` or
+    // the next statement) is fine; point at the end of the unfinished statement instead.
+    let previous = previous_token(text, pos);
+    let unfinished = previous.is_some_and(|p| text[p.end..pos].contains('\n'))
+        && (found_text == "}" || STATEMENT_KEYWORDS.contains(&found_text))
+        && !expected.is_empty();
+    let diag = match previous {
+        Some(prev) if unfinished => {
+            let prev_text = &text[prev.start..prev.end];
+            Diagnostic::error(
+                "text-syntax",
+                prev,
+                format!(
+                    "expected {} after `{}`",
+                    list(&expected),
+                    prev_text.escape_debug()
+                ),
+            )
+        }
+        _ => {
+            let message = if expected.is_empty() {
+                format!("unexpected {found_desc}")
+            } else {
+                format!("expected {}, found {found_desc}", list(&expected))
+            };
+            Diagnostic::error("text-syntax", found, message)
+        }
+    };
+    match help {
         Some(h) => diag.with_help(h),
         None => diag,
+    }
+}
+
+/// Words that begin a statement: seeing one on a new line means the line before was unfinished.
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "plan",
+    "currency",
+    "daily",
+    "weekly",
+    "monthly",
+    "yearly",
+    "feature",
+    "base",
+    "mode",
+    "aggregate",
+    "overage",
+    "cost",
+    "tiers",
+    "up",
+    "above",
+    "price",
+    "divide",
+    "grant",
+    "addon",
+    "recharge",
+];
+
+/// The span of the last token before `pos` (skipping whitespace and comments), if any. Titles
+/// never span lines, so a `#` outside quotes on a line starts its comment.
+fn previous_token(text: &str, pos: usize) -> Option<Span> {
+    let mut line_end = pos;
+    loop {
+        let line_start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[line_start..line_end];
+        let code = &line[..comment_start(line)];
+        let trimmed = code.trim_end();
+        if !trimmed.is_empty() {
+            let end = line_start + trimmed.len();
+            let last = token_back(trimmed);
+            return Some(Span::new(line_start + last, end));
+        }
+        if line_start == 0 {
+            return None;
+        }
+        line_end = line_start - 1;
+    }
+}
+
+/// Where the comment of one line starts (its length when it has none).
+fn comment_start(line: &str) -> usize {
+    let mut in_title = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_title => escaped = true,
+            '"' => in_title = !in_title,
+            '#' if !in_title => return i,
+            _ => {}
+        }
+    }
+    line.len()
+}
+
+/// Where the last token of a line (without trailing space) starts.
+fn token_back(code: &str) -> usize {
+    let is_word = |c: char| c.is_alphanumeric() || matches!(c, ':' | '@' | '_' | '-' | '.');
+    if let Some(body) = code.strip_suffix('"') {
+        let mut start = body.len();
+        // The opening quote: the last `"` not escaped.
+        while let Some(i) = body[..start].rfind('"') {
+            let backslashes = body[..i].chars().rev().take_while(|c| *c == '\\').count();
+            if backslashes % 2 == 0 {
+                return i;
+            }
+            start = i;
+        }
+        return 0;
+    }
+    match code.char_indices().rev().find(|(_, c)| !is_word(*c)) {
+        Some((i, c)) if i + c.len_utf8() == code.len() => i,
+        Some((i, c)) => i + c.len_utf8(),
+        None => 0,
     }
 }
 
@@ -131,8 +249,8 @@ fn help(found: &str, expected: &[Expect], at_start: bool) -> Option<String> {
             "write amounts without a currency symbol: the plan's `currency` says which".to_string(),
         );
     }
-    if number_expected && found.contains(',') {
-        return Some("write numbers without thousands separators (`10_000` is allowed)".into());
+    if wants("every") && wants("on") {
+        return Some("a grant is `grant 20 every month` or `grant 20 on signup`".into());
     }
     if wants("per") && wants("flat") {
         return Some(
@@ -244,8 +362,8 @@ fn expects(rule: Rule) -> &'static [Expect] {
         Rule::tier => &[W("up to"), W("above")],
         Rule::upto | Rule::rollover_max => &[W("up to")],
         Rule::kw_above => &[W("above")],
+        Rule::kw_upto => &[W("up to")],
         Rule::kw_up => &[W("up")],
-        Rule::kw_to => &[W("to")],
         Rule::charge => &[W("free"), NUMBER],
         Rule::unit_price | Rule::flat_fee | Rule::number => &[NUMBER],
         Rule::kw_free => &[W("free")],

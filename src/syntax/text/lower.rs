@@ -289,7 +289,7 @@ impl Lower {
         for part in pair.clone().into_inner() {
             match part.as_rule() {
                 Rule::upto => {
-                    if let Some(n) = part.clone().into_inner().nth(2) {
+                    if let Some(n) = part.clone().into_inner().nth(1) {
                         obj.field("upto", span(&part), number(&n));
                     }
                 }
@@ -336,7 +336,7 @@ impl Lower {
                         let value = match value.as_rule() {
                             Rule::rollover_max => {
                                 let mut max = Object::default();
-                                if let Some(n) = value.clone().into_inner().nth(2) {
+                                if let Some(n) = value.clone().into_inner().nth(1) {
                                     max.field("max", span(value), number(&n));
                                 }
                                 max.into_node(span(value))
@@ -383,7 +383,9 @@ impl Lower {
             }
         }
         match (count, unit) {
-            (Some(n), _) => number(n),
+            // The value is the whole `3 months`.
+            (Some(n), Some(unit)) => Node::new(span(n).join(span(unit)), number(n).value),
+            (Some(n), None) => number(n),
             (None, Some(unit)) => Node::new(span(unit), Value::Number("1".to_string())),
             (None, None) => Node::new(span(pair), Value::Number("1".to_string())),
         }

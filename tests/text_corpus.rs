@@ -1,0 +1,167 @@
+//! The text-form corpus: one runner for every file under `tests/corpus-text/`.
+//!
+//! - `valid/*.tariff` must parse; `fmt` must be idempotent on it and keep its document; a sibling
+//!   `.json` must spell the same document (spans aside).
+//! - `invalid/*.tariff` start with `# expect: CODE LINE:COL` lines: the text front-end must report
+//!   exactly those diagnostics, in order; the rendered diagnostics are insta snapshots.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use tariffc::source::{Source, Span};
+use tariffc::syntax::text;
+use tariffc::syntax::tree::{Member, Node, Value};
+
+fn corpus(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus-text")
+        .join(kind);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tariff"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "empty corpus {}", dir.display());
+    paths
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn name(path: &Path) -> String {
+    path.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// The tree with every span zeroed, for comparing documents.
+fn shape(node: &Node) -> Node {
+    let value = match &node.value {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|m| Member {
+                    key: m.key.clone(),
+                    key_span: Span::default(),
+                    value: shape(&m.value),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        other => other.clone(),
+    };
+    Node::new(Span::default(), value)
+}
+
+/// Every span in the tree lies inside the text, on character boundaries.
+fn assert_spans_inside(node: &Node, text: &str, file: &Path) {
+    let ok = |s: Span| {
+        s.start <= s.end
+            && s.end <= text.len()
+            && text.is_char_boundary(s.start)
+            && text.is_char_boundary(s.end)
+    };
+    assert!(
+        ok(node.span),
+        "{}: bad span {:?}",
+        file.display(),
+        node.span
+    );
+    match &node.value {
+        Value::Object(members) => {
+            for m in members {
+                assert!(ok(m.key_span), "{}: bad key span", file.display());
+                assert_spans_inside(&m.value, text, file);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| assert_spans_inside(i, text, file)),
+        _ => {}
+    }
+}
+
+#[test]
+fn valid_files_parse_and_format_idempotently() {
+    for path in corpus("valid") {
+        let source = read(&path);
+        let tree = text::parse(&source).unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        assert_spans_inside(&tree, &source, &path);
+        let once = text::format::format(&source).unwrap();
+        let twice = text::format::format(&once).unwrap();
+        assert_eq!(once, twice, "{}: fmt is not idempotent", path.display());
+        let reformatted = text::parse(&once).unwrap();
+        assert_eq!(
+            shape(&reformatted),
+            shape(&tree),
+            "{}: fmt changed the document",
+            path.display()
+        );
+        let comments = |s: &str| s.matches('#').count();
+        assert_eq!(comments(&once), comments(&source), "{}", path.display());
+        let twin = path.with_extension("json");
+        if twin.exists() {
+            let json = tariffc::syntax::json::parse(&read(&twin)).unwrap();
+            assert_eq!(
+                shape(&tree),
+                shape(&json),
+                "{} vs its .json",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn invalid_files_report_the_expected_diagnostics() {
+    for path in corpus("invalid") {
+        let text = read(&path);
+        let expected: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# expect: "))
+            .map(str::to_string)
+            .collect();
+        assert!(
+            !expected.is_empty(),
+            "{}: no `# expect:` line",
+            path.display()
+        );
+        let diagnostics = match text::parse(&text) {
+            Ok(_) => panic!("{}: parsed without errors", path.display()),
+            Err(d) => d,
+        };
+        let source = Source::new(format!("{}.tariff", name(&path)), text.as_str());
+        let found: Vec<String> = diagnostics
+            .iter()
+            .map(|d| {
+                let at = source.line_col(d.span.start);
+                format!("{} {}:{}", d.code, at.line, at.column)
+            })
+            .collect();
+        assert_eq!(found, expected, "{}", path.display());
+        let rendered = tariffc::render::human(&source, &diagnostics, false);
+        let pointers: Vec<&str> = diagnostics.iter().map(|d| d.pointer.as_str()).collect();
+        insta::assert_snapshot!(
+            format!("text_corpus_{}", name(&path)),
+            format!("pointers: {pointers:?}\n{rendered}")
+        );
+    }
+}
+
+#[test]
+fn fmt_is_idempotent_and_faithful_on_every_example() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "tariff") {
+            continue;
+        }
+        let source = read(&path);
+        let once = text::format::format(&source).unwrap();
+        assert_eq!(
+            once,
+            source,
+            "{} is not in canonical layout",
+            path.display()
+        );
+    }
+}
