@@ -1,13 +1,15 @@
 //! The text-form corpus: one runner for every file under `tests/corpus-text/`.
 //!
-//! - `valid/*.tariff` must parse; `fmt` must be idempotent on it and keep its document; a sibling
-//!   `.json` must spell the same document (spans aside).
-//! - `invalid/*.tariff` start with `# expect: CODE LINE:COL` lines: the text front-end must report
-//!   exactly those diagnostics, in order; the rendered diagnostics are insta snapshots.
+//! - `valid/*.tariff` must check without errors; `fmt` must be idempotent on it and keep its
+//!   document; a sibling `.json` must spell the same document (spans aside) and give the same IR.
+//! - `lowering/*.tariff` must parse (checking may fail) into the same document as their `.json`.
+//! - `invalid/*.tariff` start with `# expect: CODE LINE:COL` lines: parsing and checking must report
+//!   exactly those diagnostics (errors and warnings), in order; the rendered diagnostics are insta
+//!   snapshots.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use tariffc::source::{Source, Span};
+use tariffc::source::{Source, SourceFormat, Span};
 use tariffc::syntax::text;
 use tariffc::syntax::tree::{Member, Node, Value};
 
@@ -80,11 +82,20 @@ fn assert_spans_inside(node: &Node, text: &str, file: &Path) {
     }
 }
 
+fn load(path: &Path) -> tariffc::load::Loaded {
+    let source = Source::new(path.display().to_string(), read(path));
+    let format = SourceFormat::from_path(&source.name).unwrap();
+    tariffc::load::load(source, format)
+}
+
 #[test]
-fn valid_files_parse_and_format_idempotently() {
+fn valid_files_check_and_format_idempotently() {
     for path in corpus("valid") {
+        let loaded = load(&path);
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
         let source = read(&path);
-        let tree = text::parse(&source).unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        let tree = loaded.tree.clone().unwrap();
         assert_spans_inside(&tree, &source, &path);
         let once = text::format::format(&source).unwrap();
         let twice = text::format::format(&once).unwrap();
@@ -100,14 +111,31 @@ fn valid_files_parse_and_format_idempotently() {
         assert_eq!(comments(&once), comments(&source), "{}", path.display());
         let twin = path.with_extension("json");
         if twin.exists() {
-            let json = tariffc::syntax::json::parse(&read(&twin)).unwrap();
+            let json = load(&twin);
             assert_eq!(
                 shape(&tree),
-                shape(&json),
+                shape(json.tree.as_ref().unwrap()),
                 "{} vs its .json",
                 path.display()
             );
+            assert_eq!(loaded.document, json.document, "{} IR", path.display());
         }
+    }
+}
+
+#[test]
+fn lowering_files_spell_their_json_twins() {
+    for path in corpus("lowering") {
+        let source = read(&path);
+        let tree = text::parse(&source).unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        assert_spans_inside(&tree, &source, &path);
+        let json = tariffc::syntax::json::parse(&read(&path.with_extension("json"))).unwrap();
+        assert_eq!(
+            shape(&tree),
+            shape(&json),
+            "{} vs its .json",
+            path.display()
+        );
     }
 }
 
@@ -125,10 +153,7 @@ fn invalid_files_report_the_expected_diagnostics() {
             "{}: no `# expect:` line",
             path.display()
         );
-        let diagnostics = match text::parse(&text) {
-            Ok(_) => panic!("{}: parsed without errors", path.display()),
-            Err(d) => d,
-        };
+        let diagnostics = load(&path).diagnostics;
         let source = Source::new(format!("{}.tariff", name(&path)), text.as_str());
         let found: Vec<String> = diagnostics
             .iter()

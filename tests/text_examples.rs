@@ -42,6 +42,49 @@ fn shape(node: &Node) -> Node {
     Node::new(Span::default(), value)
 }
 
+fn load(path: &Path) -> tariffc::load::Loaded {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|_| panic!("cannot read {}", path.display()));
+    let source = tariffc::source::Source::new(path.display().to_string(), text);
+    let format = tariffc::source::SourceFormat::from_path(&source.name).unwrap();
+    tariffc::load::load(source, format)
+}
+
+#[test]
+fn every_json_example_has_a_text_twin_with_the_same_ir() {
+    for json_path in examples() {
+        let text_path = json_path.with_extension("tariff");
+        let from_json = load(&json_path);
+        let from_text = load(&text_path);
+        assert!(
+            !from_text.has_errors(),
+            "{}: {:#?}",
+            text_path.display(),
+            from_text.diagnostics
+        );
+        assert!(from_json.document.is_some(), "{}", json_path.display());
+        assert_eq!(
+            from_text.document,
+            from_json.document,
+            "{} and {} give different IR",
+            text_path.display(),
+            json_path.display()
+        );
+    }
+}
+
+#[test]
+fn converting_each_json_example_to_text_gives_back_its_ir() {
+    for json_path in examples() {
+        let ir = load(&json_path).document.unwrap();
+        let printed = tariffc::syntax::text::print::print(&ir);
+        let tree = tariffc::syntax::text::parse(&printed)
+            .unwrap_or_else(|d| panic!("{}: {d:#?}\n{printed}", json_path.display()));
+        let checked = tariffc::check::check(&tree);
+        assert_eq!(checked.document.as_ref(), Some(&ir), "{printed}");
+    }
+}
+
 #[test]
 fn every_json_example_has_a_text_twin_with_the_same_document() {
     for json_path in examples() {

@@ -122,9 +122,18 @@ impl Object {
     }
 }
 
+/// The text a pair covers, without the whitespace and comments pest lets a rule swallow after an
+/// optional part that was absent (`addon free` followed by a blank line).
 fn span(pair: &P<'_>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    Span::new(s.start(), token_end(pair))
+}
+
+fn token_end(pair: &P<'_>) -> usize {
+    match pair.clone().into_inner().last() {
+        Some(last) => token_end(&last),
+        None => pair.as_span().end(),
+    }
 }
 
 /// The span of a statement's leading keyword.

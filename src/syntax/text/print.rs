@@ -121,7 +121,7 @@ fn feature(f: &Feature, ctx: &Ctx) -> String {
             Rollover::Max(m) => line.push_str(&format!(", rollover up to {}", m.normalize())),
         }
         if let Some(n) = g.expires_after {
-            line.push_str(&format!(", expires after {}", periods(n, ctx)));
+            line.push_str(&format!(", expires after {}", count(n, ctx)));
         }
         lines.push(line);
     }
@@ -173,7 +173,7 @@ fn addon_grant(g: &AddonGrant, ctx: &Ctx) -> String {
     let target = g.feature.strip_prefix("feature:").unwrap_or(&g.feature);
     let mut line = format!("grant {} {target}", g.amount.normalize());
     if let Some(n) = g.expires_after {
-        line.push_str(&format!(", expires after {}", periods(n, ctx)));
+        line.push_str(&format!(", expires after {}", count(n, ctx)));
     }
     line
 }
@@ -201,10 +201,19 @@ fn block(keyword: &str, name: &str, title: String, lines: &[String]) -> String {
     out
 }
 
-/// `1` → `month`, `3` → `3 months`, in the plan's period word.
+/// `1` → `month`, `3` → `3 months`, in the plan's period word (for `every`).
 fn periods(n: u32, ctx: &Ctx) -> String {
     if n == 1 {
         ctx.unit.to_string()
+    } else {
+        count(n, ctx)
+    }
+}
+
+/// `1` → `1 month`, `3` → `3 months` (for `expires after`).
+fn count(n: u32, ctx: &Ctx) -> String {
+    if n == 1 {
+        format!("1 {}", ctx.unit)
     } else {
         format!("{n} {}s", ctx.unit)
     }
