@@ -104,3 +104,62 @@ fn every_json_example_has_a_text_twin_with_the_same_document() {
         );
     }
 }
+
+/// The ```tariff blocks of the language reference.
+fn reference_blocks() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md"))
+            .unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in doc.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, "```tariff") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    assert!(blocks.len() > 5, "too few examples in docs/language.md");
+    blocks
+}
+
+#[test]
+fn every_reference_example_is_valid_text() {
+    for block in reference_blocks() {
+        let candidates = [
+            block.clone(),
+            format!("plan x@1 {{\n{block}\n}}"),
+            format!("plan x@1 {{\n feature words\n feature credits {{ grant 1 every month }}\n feature credits20 {{ {block} }}\n}}"),
+        ];
+        let parsed = candidates
+            .iter()
+            .find_map(|c| tariffc::syntax::text::parse(c).ok());
+        let tree = parsed.unwrap_or_else(|| panic!("does not parse:\n{block}"));
+        if block.contains("plan ") {
+            let checked = tariffc::check::check(&tree);
+            assert!(
+                checked.document.is_some(),
+                "{block}\n{:#?}",
+                checked.diagnostics
+            );
+        }
+    }
+}
+
+#[test]
+fn the_reference_teaches_the_gym_plan() {
+    let gym = reference_blocks().into_iter().next().unwrap();
+    let from_reference = tariffc::check::check(&tariffc::syntax::text::parse(&gym).unwrap());
+    let json = load(&example("gym.json"));
+    assert_eq!(from_reference.document, json.document);
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
