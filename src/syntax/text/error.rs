@@ -64,7 +64,17 @@ pub(super) fn syntax_error(text: &str, err: &pest::error::Error<Rule>) -> Diagno
     let unfinished = previous.is_some_and(|p| text[p.end..pos].contains('\n'))
         && (found_text == "}" || STATEMENT_KEYWORDS.contains(&found_text))
         && !expected.is_empty();
+    let unclosed =
+        found.is_empty() && expected.contains(&Expect::Word("}")) && unclosed_brace(text).is_some();
     let diag = match previous {
+        _ if found_text.starts_with('"') && !found_text.ends_with('"') || found_text == "\"" => {
+            Diagnostic::error("text-syntax", found, "unterminated title")
+        }
+        _ if unclosed => {
+            let brace = unclosed_brace(text).unwrap_or(found);
+            Diagnostic::error("text-syntax", brace, "this `{` is never closed")
+                .with_help("add a `}` where its block ends")
+        }
         Some(prev) if unfinished => {
             let prev_text = &text[prev.start..prev.end];
             Diagnostic::error(
@@ -87,9 +97,36 @@ pub(super) fn syntax_error(text: &str, err: &pest::error::Error<Rule>) -> Diagno
         }
     };
     match help {
-        Some(h) => diag.with_help(h),
-        None => diag,
+        Some(h) if diag.help.is_none() => diag.with_help(h),
+        _ => diag,
     }
+}
+
+/// The innermost `{` left open at the end of the text (outside titles and comments).
+fn unclosed_brace(text: &str) -> Option<Span> {
+    let mut open = Vec::new();
+    for (line_start, line) in text.split_inclusive('\n').scan(0, |at, l| {
+        let start = *at;
+        *at += l.len();
+        Some((start, l))
+    }) {
+        let code = &line[..comment_start(line)];
+        let mut in_title = false;
+        let mut escaped = false;
+        for (i, c) in code.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_title => escaped = true,
+                '"' => in_title = !in_title,
+                '{' if !in_title => open.push(line_start + i),
+                '}' if !in_title => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    open.pop().map(|at| Span::new(at, at + 1))
 }
 
 /// Words that begin a statement: seeing one on a new line means the line before was unfinished.
@@ -181,10 +218,11 @@ fn token_at(text: &str, pos: usize) -> Span {
     let is_word = |c: char| c.is_alphanumeric() || matches!(c, ':' | '@' | '_' | '-' | '.');
     let len = match rest.chars().next() {
         None => 0,
-        Some('"') => rest[1..]
-            .find(['"', '\n'])
-            .map_or(rest.len(), |i| i + 2)
-            .min(rest.len()),
+        Some('"') => match rest[1..].find(['"', '\n']) {
+            Some(i) if rest[1 + i..].starts_with('"') => i + 2,
+            Some(i) => i + 1,
+            None => rest.len(),
+        },
         Some(c) if is_word(c) => rest.find(|c: char| !is_word(c)).unwrap_or(rest.len()),
         Some(c) => c.len_utf8(),
     };
@@ -264,9 +302,6 @@ fn help(found: &str, expected: &[Expect], at_start: bool) -> Option<String> {
         return Some(
             "a title follows the name, in quotes: `feature api \"API calls\" { … }`".into(),
         );
-    }
-    if found.is_empty() && wants("}") {
-        return Some("a `{` is never closed".into());
     }
     if found.starts_with('"') && !found.ends_with('"') || found == "\"" {
         return Some("a title ends with `\"` on the same line".into());
