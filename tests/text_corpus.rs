@@ -172,6 +172,34 @@ fn invalid_files_report_the_expected_diagnostics() {
     }
 }
 
+/// A text file's checker diagnostics are those of the JSON it converts to: same codes, messages
+/// and pointers (only the spans differ, each pointing into its own file).
+#[test]
+fn checker_diagnostics_match_between_text_and_its_json() {
+    for path in corpus("invalid") {
+        let Ok(tree) = text::parse(&read(&path)) else {
+            continue;
+        };
+        let json = tariffc::cmd::convert::to_json(&tree);
+        let json_tree = tariffc::syntax::json::parse(&json).unwrap();
+        let key = |d: &tariffc::diag::Diagnostic| (d.code, d.pointer.clone(), d.message.clone());
+        let mut from_text: Vec<_> = tariffc::check::check(&tree)
+            .diagnostics
+            .iter()
+            .map(key)
+            .collect();
+        let mut from_json: Vec<_> = tariffc::check::check(&json_tree)
+            .diagnostics
+            .iter()
+            .map(key)
+            .collect();
+        from_text.sort();
+        from_json.sort();
+        assert!(!from_text.is_empty(), "{}", path.display());
+        assert_eq!(from_text, from_json, "{}", path.display());
+    }
+}
+
 #[test]
 fn fmt_is_idempotent_and_faithful_on_every_example() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
