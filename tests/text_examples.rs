@@ -43,8 +43,14 @@ fn shape(node: &Node) -> Node {
 }
 
 fn load(path: &Path) -> tariffc::load::Loaded {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|_| panic!("cannot read {}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "cannot read {p}: every example ships in both forms; write the text twin with \
+             `tariffc convert {json} --to text -o {p}` and add the JSON file's comments",
+            p = path.display(),
+            json = path.with_extension("json").display()
+        )
+    });
     let source = tariffc::source::Source::new(path.display().to_string(), text);
     let format = tariffc::source::SourceFormat::from_path(&source.name).unwrap();
     tariffc::load::load(source, format)
@@ -90,8 +96,14 @@ fn every_json_example_has_a_text_twin_with_the_same_document() {
     for json_path in examples() {
         let text_path = json_path.with_extension("tariff");
         let json = std::fs::read_to_string(&json_path).unwrap();
-        let text = std::fs::read_to_string(&text_path)
-            .unwrap_or_else(|_| panic!("{} has no text twin", json_path.display()));
+        let text = std::fs::read_to_string(&text_path).unwrap_or_else(|_| {
+            panic!(
+                "{} has no text twin: write it with `tariffc convert {} --to text -o {}`",
+                json_path.display(),
+                json_path.display(),
+                text_path.display()
+            )
+        });
         let from_json = tariffc::syntax::json::parse(&json).unwrap();
         let from_text = tariffc::syntax::text::parse(&text)
             .unwrap_or_else(|d| panic!("{}: {d:?}", text_path.display()));

@@ -459,32 +459,21 @@ impl Lower {
         }
     }
 
+    /// `recharge FEATURE below N buy ADDON[, enabled|disabled]…`
     fn recharge(&mut self, pair: P<'_>) -> Node {
         let whole = span(&pair);
+        let parts: Vec<P<'_>> = pair.into_inner().collect();
         let mut obj = Object::default();
-        let mut next_name = "feature";
-        let mut keyword = whole;
-        for part in pair.into_inner() {
-            match part.as_rule() {
-                Rule::name => {
-                    let (key, prefix) = if next_name == "feature" {
-                        ("feature", "feature:")
-                    } else {
-                        ("buy", "addon:")
-                    };
-                    let value = string(span(&part), format!("{prefix}{}", part.as_str()));
-                    let key_span = if key == "buy" { keyword } else { span(&part) };
-                    obj.field(key, key_span, value);
-                    next_name = "buy";
-                }
-                Rule::kw_below | Rule::kw_buy => keyword = span(&part),
-                Rule::number => obj.field("below", keyword, number(&part)),
-                Rule::recharge_state => {
-                    let enabled = part.as_str() == "enabled";
-                    let value = Node::new(span(&part), Value::Bool(enabled));
-                    obj.field("enabled", span(&part), value);
-                }
-                _ => {}
+        if let [_, feature, below_kw, below, buy_kw, addon, rest @ ..] = parts.as_slice() {
+            let feature_id = format!("feature:{}", feature.as_str());
+            obj.field("feature", span(feature), string(span(feature), feature_id));
+            obj.field("below", span(below_kw), number(below));
+            let addon_id = format!("addon:{}", addon.as_str());
+            obj.field("buy", span(buy_kw), string(span(addon), addon_id));
+            for state in rest.iter().filter(|p| p.as_rule() == Rule::recharge_state) {
+                let enabled = state.as_str() == "enabled";
+                let value = Node::new(span(state), Value::Bool(enabled));
+                obj.field("enabled", span(state), value);
             }
         }
         obj.into_node(whole)
