@@ -49,7 +49,7 @@ pub(super) fn syntax_error(text: &str, err: &pest::error::Error<Rule>) -> Diagno
     let found_desc = if found.is_empty() {
         "the end of the file".to_string()
     } else {
-        format!("`{}`", found_text.escape_debug())
+        format!("`{}`", show(found_text))
     };
     let digit_at = |i: usize| text.as_bytes().get(i).is_some_and(u8::is_ascii_digit);
     let thousands = found_text == "," && pos > 0 && digit_at(pos - 1) && digit_at(pos + 1);
@@ -80,11 +80,7 @@ pub(super) fn syntax_error(text: &str, err: &pest::error::Error<Rule>) -> Diagno
             Diagnostic::error(
                 "text-syntax",
                 prev,
-                format!(
-                    "expected {} after `{}`",
-                    list(&expected),
-                    prev_text.escape_debug()
-                ),
+                format!("expected {} after `{}`", list(&expected), show(prev_text)),
             )
         }
         _ => {
@@ -127,6 +123,19 @@ fn unclosed_brace(text: &str) -> Option<Span> {
         }
     }
     open.pop().map(|at| Span::new(at, at + 1))
+}
+
+/// User text for a message: as written, with control characters escaped.
+fn show(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Words that begin a statement: seeing one on a new line means the line before was unfinished.
@@ -286,6 +295,15 @@ fn help(found: &str, expected: &[Expect], at_start: bool) -> Option<String> {
         return Some(
             "write amounts without a currency symbol: the plan's `currency` says which".to_string(),
         );
+    }
+    if wants(":") && words.len() == 1 {
+        return Some("a tier is `up to 100: 0.10 per unit` or `above: 0.05 per unit`".into());
+    }
+    let name_expected = expected
+        .iter()
+        .any(|e| matches!(e, Expect::Thing("a name", _)));
+    if name_expected && found.starts_with('"') {
+        return Some("the name comes first, then the title: `feature api \"API calls\"`".into());
     }
     if wants("every") && wants("on") {
         return Some("a grant is `grant 20 every month` or `grant 20 on signup`".into());
