@@ -277,6 +277,13 @@ mod tests {
     }
 
     #[test]
+    fn crlf_and_tabs_become_canonical() {
+        let text = "plan a@1 {\r\n\tfeature x # c\r\n\r\n\r\n\tfeature   y\r\n}\r\n";
+        assert_eq!(fmt(text), "plan a@1 {\n  feature x # c\n\n  feature y\n}\n");
+        assert!(format("plan a@1 { tiers_of x }").is_err());
+    }
+
+    #[test]
     fn empty_blocks_and_files() {
         assert_eq!(fmt(""), "");
         assert_eq!(fmt("  # only\n\n"), "# only\n");
