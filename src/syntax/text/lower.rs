@@ -163,13 +163,7 @@ impl Lower {
         let whole = span(&pair);
         let mut inner = pair.into_inner();
         let _kw = inner.next();
-        let Some(name) = inner.next() else {
-            return Member {
-                key: String::new(),
-                key_span: whole,
-                value: Node::new(whole, Value::Object(Vec::new())),
-            };
-        };
+        let name = inner.next();
         let items: Vec<P<'_>> = inner.collect();
         let ctx = plan_context(&items);
         let mut obj = Object::default();
@@ -207,11 +201,7 @@ impl Lower {
                 _ => {}
             }
         }
-        Member {
-            key: format!("plan:{}", name.as_str()),
-            key_span: span(&name),
-            value: obj.into_node(whole),
-        }
+        named_member("plan:", name.as_ref(), whole, obj.into_node(whole))
     }
 
     fn feature(&mut self, pair: P<'_>, ctx: &PlanContext) -> Member {
@@ -523,7 +513,7 @@ impl Lower {
     }
 }
 
-/// `feature:NAME` (or `addon:NAME`) → member, keyed by the full id and located at the name.
+/// `plan:NAME@VERSION`, `feature:NAME` or `addon:NAME` → member, keyed by the full id and located at the name.
 fn named_member(prefix: &str, name: Option<&P<'_>>, whole: Span, value: Node) -> Member {
     Member {
         key: format!("{prefix}{}", name.map_or("", |n| n.as_str())),
