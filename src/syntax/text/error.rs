@@ -18,7 +18,78 @@ enum Expect {
     Thing(&'static str, &'static [&'static str]),
 }
 
-pub(super) fn syntax_error(text: &str, err: &pest::error::Error<Rule>) -> Diagnostic {
+/// At most this many syntax errors are reported for one file.
+const MAX_ERRORS: usize = 20;
+
+/// Every syntax error that can be found without guessing: after each error, when it sits on a
+/// line that holds exactly one whole statement (the line starts a statement, holds no brace, and
+/// the next line starts another statement or closes the block), that line is blanked and the file
+/// parsed again. Anything else stops the search, so no error is an echo of an earlier one.
+pub(super) fn syntax_errors(
+    text: &str,
+    first: &pest::error::Error<Rule>,
+    parse: impl Fn(&str) -> Result<(), pest::error::Error<Rule>>,
+) -> Vec<Diagnostic> {
+    let mut errors = vec![syntax_error(text, first)];
+    let mut patched = text.to_string();
+    while errors.len() < MAX_ERRORS {
+        let Some(last) = errors.last() else { break };
+        let Some(line) = whole_statement_line(&patched, last.span.start) else {
+            break;
+        };
+        let blank: String = patched[line.start..line.end]
+            .chars()
+            .map(|c| " ".repeat(c.len_utf8()))
+            .collect();
+        patched.replace_range(line.start..line.end, &blank);
+        match parse(&patched) {
+            Ok(()) => break,
+            Err(err) => {
+                let next = syntax_error(&patched, &err);
+                if next.span.start < line.end {
+                    break;
+                }
+                errors.push(next);
+            }
+        }
+    }
+    errors
+}
+
+/// The line around `at`, if it holds exactly one whole statement (see [`syntax_errors`]).
+fn whole_statement_line(text: &str, at: usize) -> Option<Span> {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = &text[start..end];
+    let code = &line[..comment_start(line)];
+    if code.contains(['{', '}']) {
+        return None;
+    }
+    let word = |l: &'_ str| -> String {
+        l.trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let first_word = word(code);
+    let error_word = &text[at..token_at(text, at).end];
+    if first_word.is_empty()
+        || !STATEMENT_KEYWORDS.contains(&first_word.as_str()) && first_word != error_word
+    {
+        return None;
+    }
+    let next = text[end..]
+        .lines()
+        .map(|l| l[..comment_start(l)].trim())
+        .find(|l| !l.is_empty());
+    let next_starts_statement = match next {
+        None => true,
+        Some(l) => l.starts_with('}') || STATEMENT_KEYWORDS.contains(&word(l).as_str()),
+    };
+    next_starts_statement.then_some(Span::new(start, end))
+}
+
+fn syntax_error(text: &str, err: &pest::error::Error<Rule>) -> Diagnostic {
     let pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((start, _)) => start,
@@ -341,6 +412,13 @@ fn did_you_mean(found: &str, words: &[&'static str]) -> Option<&'static str> {
             best = Some((d, w));
         }
     }
+    if best.is_none() && lower.len() >= 3 {
+        // A longer or shorter form of a keyword: `maximum` → `max`, `grad` → `graduated`.
+        best = words
+            .iter()
+            .find(|w| w.len() >= 3 && (lower.starts_with(*w) || w.starts_with(lower.as_str())))
+            .map(|w| (0, *w));
+    }
     best.map(|(_, w)| w)
 }
 
@@ -478,6 +556,11 @@ mod tests {
             Some("volume")
         );
         assert_eq!(did_you_mean("banana", &["graduated", "volume"]), None);
+        assert_eq!(did_you_mean("maximum", &["sum", "max"]), Some("max"));
+        assert_eq!(
+            did_you_mean("grad", &["graduated", "volume"]),
+            Some("graduated")
+        );
         assert_eq!(did_you_mean("Monthly", &["monthly"]), Some("monthly"));
     }
 }

@@ -16,8 +16,11 @@ use pest::Parser as _;
 
 /// The canonical layout of `text`, or its syntax error.
 pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
-    let pairs = TariffParser::parse(Rule::file, text)
-        .map_err(|err| vec![error::syntax_error(text, &err)])?;
+    let pairs = TariffParser::parse(Rule::file, text).map_err(|first| {
+        error::syntax_errors(text, &first, |patched| {
+            TariffParser::parse(Rule::file, patched).map(|_| ())
+        })
+    })?;
     let mut tokens = Vec::new();
     for pair in pairs {
         flatten(pair, false, &mut tokens);

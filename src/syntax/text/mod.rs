@@ -5,7 +5,8 @@
 //! checker reports text-form problems where the user wrote them. Money is written in major units
 //! and converted exactly to minor units here, with the plan's currency exponent; every other number
 //! passes through as written. Syntax errors are `text-syntax` diagnostics with the expected tokens
-//! and, where one can be guessed, a fix; nothing here panics on any input.
+//! and, where one can be guessed, a fix — every one that can be found without guessing at the
+//! structure (see [`error::syntax_errors`]); nothing here panics on any input.
 //!
 //! Beside the parser: [`print`] writes a checked IR as canonical text, and [`format`] re-lays an
 //! existing file out canonically, keeping its comments (`fmt`).
@@ -26,7 +27,10 @@ pub(crate) struct TariffParser;
 
 /// Parse the text form into the spanned tree of its JSON form.
 pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
-    let pairs = TariffParser::parse(Rule::file, text)
-        .map_err(|err| vec![error::syntax_error(text, &err)])?;
-    lower::file(text, pairs)
+    match TariffParser::parse(Rule::file, text) {
+        Ok(pairs) => lower::file(text, pairs),
+        Err(first) => Err(error::syntax_errors(text, &first, |patched| {
+            TariffParser::parse(Rule::file, patched).map(|_| ())
+        })),
+    }
 }
