@@ -2,7 +2,8 @@
 //!
 //! - `valid/*.tariff` must check without errors; `fmt` must be idempotent on it and keep its
 //!   document; a sibling `.json` must spell the same document (spans aside) and give the same IR.
-//! - `lowering/*.tariff` must parse (checking may fail) into the same document as their `.json`.
+//! - `lowering/*.tariff` must parse (checking may fail) into the same document as their `.json`,
+//!   and format idempotently.
 //! - `invalid/*.tariff` start with `# expect: CODE LINE:COL` lines: parsing and checking must report
 //!   exactly those diagnostics (errors and warnings), in order; the rendered diagnostics are insta
 //!   snapshots.
@@ -134,6 +135,19 @@ fn lowering_files_spell_their_json_twins() {
             shape(&tree),
             shape(&json),
             "{} vs its .json",
+            path.display()
+        );
+        let once = text::format::format(&source).unwrap();
+        assert_eq!(
+            text::format::format(&once).unwrap(),
+            once,
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            shape(&text::parse(&once).unwrap()),
+            shape(&tree),
+            "{}",
             path.display()
         );
     }
