@@ -1,7 +1,7 @@
 //! The text-form corpus: one runner for every file under `tests/corpus-text/`.
 //!
-//! - `valid/*.tariff` must check without errors; `fmt` must be idempotent on it and keep its
-//!   document; a sibling `.json` must spell the same document (spans aside) and give the same IR.
+//! - `valid/*.tariff` must check without errors and be in canonical layout (`fmt` leaves them
+//!   as they are, comments included); a sibling `.json` must spell the same document (spans aside) and give the same IR.
 //! - `lowering/*.tariff` must parse (checking may fail) into the same document as their `.json`,
 //!   and format idempotently.
 //! - `invalid/*.tariff` start with `# expect: CODE LINE:COL` lines: parsing and checking must report
@@ -101,6 +101,8 @@ fn valid_files_check_and_format_idempotently() {
         let once = text::format::format(&source).unwrap();
         let twice = text::format::format(&once).unwrap();
         assert_eq!(once, twice, "{}: fmt is not idempotent", path.display());
+        // Valid files are kept in canonical layout, so they are golden files for `fmt` too.
+        assert_eq!(once, source, "{}: not in canonical layout", path.display());
         let reformatted = text::parse(&once).unwrap();
         assert_eq!(
             shape(&reformatted),
