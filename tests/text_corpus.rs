@@ -1,7 +1,8 @@
 //! The text-form corpus: one runner for every file under `tests/corpus-text/`.
 //!
 //! - `valid/*.tariff` must check without errors and be in canonical layout (`fmt` leaves them
-//!   as they are, comments included); a sibling `.json` must spell the same document (spans aside) and give the same IR.
+//!   as they are, comments included); a sibling `.json` must spell the same document (spans
+//!   aside) and give the same IR.
 //! - `lowering/*.tariff` must parse (checking may fail) into the same document as their `.json`,
 //!   and format idempotently.
 //! - `invalid/*.tariff` start with `# expect: CODE LINE:COL` lines: parsing and checking must report
