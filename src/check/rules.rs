@@ -94,10 +94,12 @@ impl<'a> Features<'a> {
         if kind == FeatureKind::Balance {
             return true;
         }
+        let agg = f.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value);
         let why = if f.cost.is_some() {
             "it has a `cost` itself".to_string()
+        } else if agg == Aggregate::Sum {
+            "it has no grants or tiers, and no add-on grant or `cost` names it".to_string()
         } else {
-            let agg = f.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value);
             format!("its aggregate is `{}`", aggregate_name(agg))
         };
         cx.error(
