@@ -12,6 +12,8 @@ pub mod cli;
 pub mod cmd;
 pub mod currency;
 pub mod diag;
+pub mod diff;
+pub mod docs;
 pub mod eval;
 pub mod ir;
 pub mod load;

@@ -47,10 +47,6 @@ pub fn load(source: Source, format: SourceFormat) -> Loaded {
 pub fn parse(source: &Source, format: SourceFormat) -> Result<Node, Vec<Diagnostic>> {
     match format {
         SourceFormat::Json => crate::syntax::json::parse(&source.text).map_err(|d| vec![d]),
-        SourceFormat::Text => Err(vec![Diagnostic::error(
-            "text-unsupported",
-            crate::source::Span::new(0, 0),
-            "the text form is not supported by this build",
-        )]),
+        SourceFormat::Text => crate::syntax::text::parse(&source.text),
     }
 }

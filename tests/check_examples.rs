@@ -104,3 +104,46 @@ fn gym() {
     assert_eq!(session.tiers[0].price, dec("20000"));
     assert_eq!(session.tiers[0].upto, None);
 }
+
+#[test]
+fn tier_documentation_examples_mean_what_tier_means() {
+    let doc = ir("examples/tier-todo.json");
+    let ids: Vec<&str> = doc.plans.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["plan:free@0", "plan:pro@0", "plan:acme@0"]);
+    let free = &doc.plans[0];
+    assert_eq!(free.title, "plan:free@0");
+    let lists = free.feature("feature:todo:lists").unwrap();
+    assert_eq!(lists.kind, FeatureKind::Balance);
+    assert_eq!(lists.cap(), Some(1));
+    assert_eq!(lists.overage, Some(Overage::Bill));
+    assert_eq!(
+        free.feature("feature:todo:seats").unwrap().kind,
+        FeatureKind::Flat
+    );
+    let pro_lists = doc.plans[1].feature("feature:todo:lists").unwrap();
+    assert_eq!(pro_lists.tiers[0].base, dec("900"));
+    let acme = &doc.plans[2];
+    let seats = acme.feature("feature:todo:seats").unwrap();
+    assert_eq!(seats.kind, FeatureKind::Gauge);
+    assert_eq!(seats.mode, tariffc::ir::Mode::Volume);
+    assert_eq!(seats.aggregate, tariffc::ir::Aggregate::Last);
+    assert_eq!(seats.cap(), None);
+    let unlimited = acme.feature("feature:todo:lists").unwrap();
+    assert_eq!(unlimited.tiers.len(), 1);
+    assert_eq!(unlimited.tiers[0].upto, None);
+
+    let seats = ir("examples/tier-seats.json");
+    let plan = &seats.plans[0];
+    assert_eq!(plan.currency.code, "eur");
+    assert_eq!(
+        plan.feature("feature:seats").unwrap().aggregate,
+        tariffc::ir::Aggregate::Perpetual
+    );
+}
+
+#[test]
+fn empty_titles_read_as_absent_as_in_tier() {
+    let doc = ir("tests/corpus/valid/tier-defaults.json");
+    let seats = doc.plans[0].feature("feature:seats").unwrap();
+    assert_eq!(seats.title, "feature:seats");
+}

@@ -53,6 +53,8 @@ pub struct Ctx {
 pub struct Obj<'a> {
     pub node: &'a Node,
     pub ptr: String,
+    /// Whether the object has a key the format does not define (so it may mean something else).
+    pub has_unknown: bool,
     members: &'a [Member],
 }
 
@@ -106,14 +108,13 @@ impl Ctx {
     }
 
     pub fn wrong_type(&mut self, node: &Node, ptr: &str, expected: &str) {
-        self.structural(
-            Diagnostic::error(
-                "wrong-type",
-                node.span,
-                format!("expected {expected}, found {}", article(node.type_name())),
-            )
-            .with_pointer(ptr),
-        );
+        let diag = Diagnostic::error(
+            "wrong-type",
+            node.span,
+            format!("expected {expected}, found {}", article(node.type_name())),
+        )
+        .with_pointer(ptr);
+        self.structural(super::schema::with_description(diag, ptr));
     }
 
     /// Read a fixed-field object: unknown keys are reported (with a hint), `null` members are
@@ -129,9 +130,11 @@ impl Ctx {
             self.wrong_type(node, ptr, &format!("an object ({what})"));
             return None;
         };
+        let mut has_unknown = false;
         for m in members {
             let member_ptr = pointer_push(ptr, &m.key);
             if !known.contains(&m.key.as_str()) {
+                has_unknown = true;
                 self.structural(unknown_key(&m.key, m.key_span, &member_ptr, known, what));
             } else if m.value.value == Value::Null {
                 self.warning(
@@ -145,6 +148,7 @@ impl Ctx {
         Some(Obj {
             node,
             ptr: ptr.to_string(),
+            has_unknown,
             members,
         })
     }
@@ -216,11 +220,18 @@ impl Ctx {
                 Min::Zero => "at least 0",
                 Min::Positive => "greater than 0",
             };
+            let help = match min {
+                Min::Zero => "prices and amounts are never negative",
+                Min::Positive => {
+                    "a zero or negative amount means nothing here; remove the entry instead"
+                }
+            };
             self.error(
                 "number-range",
                 &loc,
                 format!("`{field}` must be {bound}, found {value}"),
-            );
+            )
+            .help = Some(help.to_string());
             return None;
         }
         Some(value)
@@ -244,7 +255,8 @@ impl Ctx {
                 "number-range",
                 &loc,
                 format!("`{field}` must be at least 1, found {value}"),
-            );
+            )
+            .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
             return None;
         }
         match u64::try_from(value) {
@@ -254,7 +266,8 @@ impl Ctx {
                     "number-range",
                     &loc,
                     format!("`{field}` must be at most {max}, found {value}"),
-                );
+                )
+                .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
                 None
             }
         }
@@ -312,10 +325,11 @@ pub fn article(type_name: &str) -> String {
 /// The `unknown-key` diagnostic, with a "did you mean" when a known key is close.
 pub fn unknown_key(key: &str, span: Span, ptr: &str, known: &[&str], what: &str) -> Diagnostic {
     let visible: Vec<&str> = known.iter().copied().filter(|k| *k != "$schema").collect();
-    let help = match suggest::closest(key, &visible) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None if visible.is_empty() => format!("{what} takes no keys"),
-        None => format!("{what} takes {}", suggest::list(&visible)),
+    let help = match (suggest::closest(key, &visible), misplaced(key, what)) {
+        (Some(s), _) => format!("did you mean `{s}`?"),
+        (None, Some(hint)) => hint,
+        (None, None) if visible.is_empty() => format!("{what} takes no keys"),
+        (None, None) => format!("{what} takes {}", suggest::list(&visible)),
     };
     Diagnostic::error(
         "unknown-key",
@@ -324,6 +338,23 @@ pub fn unknown_key(key: &str, span: Span, ptr: &str, known: &[&str], what: &str)
     )
     .with_pointer(ptr)
     .with_help(help)
+}
+
+/// A hint for a key that is valid somewhere else: an id nested one level too deep (a
+/// misplaced closing brace), or a plan field written on a feature (tier's older format).
+fn misplaced(key: &str, what: &str) -> Option<String> {
+    let hint = if key.starts_with("plan:") {
+        "plans go under the document's `plans`; is a closing brace misplaced?".to_string()
+    } else if key.starts_with("feature:") {
+        "features go under the plan's `features`; is a closing brace misplaced?".to_string()
+    } else if key.starts_with("addon:") {
+        "add-ons go under the plan's `addons`; is a closing brace misplaced?".to_string()
+    } else if what == "a feature" && ["currency", "interval"].contains(&key) {
+        format!("`{key}` belongs to the plan, not to a feature")
+    } else {
+        return None;
+    };
+    Some(hint)
 }
 
 /// The `unknown-value` diagnostic for a string outside an enum.
@@ -336,6 +367,14 @@ pub fn unknown_value(
 ) -> Diagnostic {
     let help = match suggest::closest(value, options) {
         Some(s) => format!("did you mean `{s}`?"),
+        None if field == "rollover" => format!(
+            "expected {}, or `{{ \"max\": N }}` to carry at most N units",
+            options
+                .iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         None => format!("expected {}", suggest::list(options)),
     };
     Diagnostic::error(

@@ -66,8 +66,6 @@ pub struct PlanDraft {
     pub title: Option<String>,
     pub currency: Option<crate::ir::Currency>,
     pub interval: Interval,
-    /// `None` when `features` is absent.
-    pub features_loc: Option<Loc>,
     pub features: Vec<FeatureDraft>,
     pub addons: Vec<AddonDraft>,
     pub recharge: Vec<RechargeDraft>,
@@ -91,6 +89,8 @@ pub struct FeatureDraft {
 #[derive(Debug)]
 pub struct TierDraft {
     pub loc: Loc,
+    /// No unknown keys: what it says is what it means (warnings about it are worth giving).
+    pub clean: bool,
     pub upto: Option<Field<u64>>,
     pub price: Decimal,
     pub base: Option<Field<Decimal>>,
@@ -161,18 +161,21 @@ pub fn document(cx: &mut Ctx, root: &Node) -> Vec<PlanDraft> {
     drafts
 }
 
+/// A title; empty reads as absent, as tier's decoder does (the id is shown instead).
 fn title(cx: &mut Ctx, obj: &Obj<'_>) -> Option<String> {
     let (node, ptr) = obj.get("title")?;
-    cx.string(node, &ptr).map(str::to_string)
+    cx.string(node, &ptr)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 fn plan(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<PlanDraft> {
     let obj = cx.object(node, &loc.ptr, PLAN_KEYS, "a plan")?;
     let title = title(cx, &obj);
     let currency = match obj.get("currency") {
-        None => crate::currency::lookup("usd").map(|c| crate::ir::Currency {
-            code: c.code,
-            exponent: c.exponent,
+        None => Some(crate::ir::Currency {
+            code: "usd".to_string(),
+            exponent: 2,
         }),
         Some((node, ptr)) => currency(cx, node, &ptr),
     };
@@ -180,71 +183,70 @@ fn plan(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<PlanDraft> {
         .get("interval")
         .and_then(|(n, p)| cx.choice(n, &p, "interval", INTERVALS))
         .unwrap_or(Interval::Monthly);
-    let mut draft = PlanDraft {
+    Some(PlanDraft {
         id: id.to_string(),
         title,
         currency,
         interval,
-        features_loc: None,
-        features: Vec::new(),
-        addons: Vec::new(),
-        recharge: Vec::new(),
+        features: features(cx, &obj),
+        addons: addons(cx, &obj),
+        recharge: recharges(cx, &obj),
+    })
+}
+
+fn features(cx: &mut Ctx, plan: &Obj<'_>) -> Vec<FeatureDraft> {
+    let Some((node, ptr)) = plan.get("features") else {
+        no_features(cx, &plan.loc());
+        return Vec::new();
     };
-    match obj.get("features") {
-        None => no_features(cx, &obj.loc()),
-        Some((node, ptr)) if node.members().is_some_and(<[_]>::is_empty) => {
-            no_features(cx, &Loc::new(node.span, ptr));
-        }
-        Some(_) => {}
+    if node.members().is_some_and(<[_]>::is_empty) {
+        no_features(cx, &Loc::new(node.span, ptr.clone()));
     }
-    if let Some((node, ptr)) = obj.get("features") {
-        draft.features_loc = Some(Loc::new(node.span, ptr.clone()));
-        for m in cx.map(node, &ptr, "features") {
-            let loc = Loc::new(m.key_span, pointer_push(&ptr, &m.key));
-            if let Some(message) = ids::feature_error(&m.key) {
-                cx.error("feature-id", &loc, message).help =
-                    Some("feature ids look like `feature:api:calls`".to_string());
-            }
-            if let Some(f) = feature(cx, &m.key, loc, &m.value) {
-                draft.features.push(f);
-            }
+    let mut drafts = Vec::new();
+    for m in cx.map(node, &ptr, "features") {
+        let loc = Loc::new(m.key_span, pointer_push(&ptr, &m.key));
+        if let Some(message) = ids::feature_error(&m.key) {
+            cx.error("feature-id", &loc, message).help =
+                Some("feature ids look like `feature:api:calls`".to_string());
         }
+        drafts.extend(feature(cx, &m.key, loc, &m.value));
     }
-    if let Some((node, ptr)) = obj.get("addons") {
-        for m in cx.map(node, &ptr, "addons") {
-            let loc = Loc::new(m.key_span, pointer_push(&ptr, &m.key));
-            if let Some(message) = ids::addon_error(&m.key) {
-                cx.error("addon-id", &loc, message).help =
-                    Some("add-on ids look like `addon:credits50`".to_string());
-            }
-            if let Some(a) = addon(cx, &m.key, loc, &m.value) {
-                draft.addons.push(a);
-            }
+    drafts
+}
+
+fn addons(cx: &mut Ctx, plan: &Obj<'_>) -> Vec<AddonDraft> {
+    let Some((node, ptr)) = plan.get("addons") else {
+        return Vec::new();
+    };
+    let mut drafts = Vec::new();
+    for m in cx.map(node, &ptr, "addons") {
+        let loc = Loc::new(m.key_span, pointer_push(&ptr, &m.key));
+        if let Some(message) = ids::addon_error(&m.key) {
+            cx.error("addon-id", &loc, message).help =
+                Some("add-on ids look like `addon:credits50`".to_string());
         }
+        drafts.extend(addon(cx, &m.key, loc, &m.value));
     }
-    if let Some((node, ptr)) = obj.get("recharge") {
-        if let Some(items) = cx.array(node, &ptr, "recharge rules") {
-            for (i, item) in items.iter().enumerate() {
-                if let Some(r) = recharge(cx, item, &pointer_push(&ptr, &i.to_string())) {
-                    draft.recharge.push(r);
-                }
-            }
-        }
-    }
-    Some(draft)
+    drafts
+}
+
+fn recharges(cx: &mut Ctx, plan: &Obj<'_>) -> Vec<RechargeDraft> {
+    let Some((node, ptr)) = plan.get("recharge") else {
+        return Vec::new();
+    };
+    let Some(items) = cx.array(node, &ptr, "recharge rules") else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| recharge(cx, item, &pointer_push(&ptr, &i.to_string())))
+        .collect()
 }
 
 /// tier's rule; structural because the schema's `required` and `minProperties` say it too.
 fn no_features(cx: &mut Ctx, loc: &Loc) {
-    cx.structural(
-        crate::diag::Diagnostic::error(
-            "no-features",
-            loc.span,
-            "plans must have at least one feature",
-        )
-        .with_pointer(loc.ptr.clone())
-        .with_help("add a feature under `features`, e.g. `\"feature:base\": { \"base\": 1000 }`"),
-    );
+    cx.structural(super::schema::no_features(loc.span, &loc.ptr));
 }
 
 fn currency(cx: &mut Ctx, node: &Node, ptr: &str) -> Option<crate::ir::Currency> {
@@ -378,14 +380,12 @@ fn periods(cx: &mut Ctx, obj: &Obj<'_>, key: &str) -> Option<Field<u32>> {
 /// Report a required key that is missing (structural: the schema's `required` says it too).
 fn require(cx: &mut Ctx, obj: &Obj<'_>, key: &str, what: &str) {
     if !obj.has(key) {
-        cx.structural(
-            crate::diag::Diagnostic::error(
-                "missing-key",
-                obj.node.span,
-                format!("{what} is missing `{key}`"),
-            )
-            .with_pointer(&obj.ptr),
-        );
+        cx.structural(super::schema::missing_key(
+            obj.node.span,
+            &obj.ptr,
+            what,
+            key,
+        ));
     }
 }
 
@@ -402,6 +402,7 @@ fn tier(cx: &mut Ctx, node: &Node, ptr: &str) -> Option<TierDraft> {
     }
     Some(TierDraft {
         loc: obj.loc(),
+        clean: !obj.has_unknown,
         upto,
         price: price.map_or(Decimal::ZERO, |f| f.value),
         base,
@@ -528,13 +529,14 @@ fn addon(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<AddonDraft> {
             .enumerate()
             .filter_map(|(i, g)| addon_grant(cx, g, &pointer_push(&ptr, &i.to_string())))
             .collect();
-        (grants.len() == items.len()).then_some(grants)
+        Some(grants)
     });
+    // Kept even when a field failed (that left an error), so its references are checked too.
     Some(AddonDraft {
         id: id.to_string(),
         title,
-        price: price?.value,
-        grants: grants?,
+        price: price.map_or(Decimal::ZERO, |p| p.value),
+        grants: grants.unwrap_or_default(),
     })
 }
 

@@ -8,11 +8,13 @@
 //! and the IR ([`rules`]). Structure is reported once per location: the schema's report wins
 //! and the lowerer's own structural findings fill in only where the schema said nothing.
 
+pub mod codes;
 mod ctx;
 pub mod ids;
 mod lower;
 pub mod numbers;
 mod rules;
+pub mod schema;
 pub mod suggest;
 
 use crate::diag::{pointer_push, Diagnostic};
@@ -38,7 +40,7 @@ pub fn check(tree: &Node) -> Checked {
         .into_iter()
         .filter_map(|d| rules::plan(&mut cx, d))
         .collect();
-    let mut diagnostics = merge(Vec::new(), cx.structural, cx.diagnostics);
+    let mut diagnostics = merge(schema::validate(tree), cx.structural, cx.diagnostics);
     diagnostics.sort_by_key(|d| d.span.start);
     let document = if diagnostics.iter().any(Diagnostic::is_error) {
         None

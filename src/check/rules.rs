@@ -4,8 +4,8 @@
 //! Invariant: every rule of `pricing-json.md` that relates fields, features, add-ons or
 //! recharge rules lives here, and each violation is reported at the value that breaks it.
 
-use super::ctx::{Ctx, Loc};
-use super::lower::{AddonDraft, FeatureDraft, PlanDraft, RechargeDraft, TierDraft};
+use super::ctx::{Ctx, Field, Loc};
+use super::lower::{AddonDraft, FeatureDraft, GrantDraft, PlanDraft, RechargeDraft, TierDraft};
 use super::suggest;
 use crate::ir::{self, Aggregate, FeatureKind, Mode, Overage, Rollover, Schedule};
 use rust_decimal::Decimal;
@@ -13,70 +13,93 @@ use std::collections::{HashMap, HashSet};
 
 /// Check one plan's rules and build its IR (meaningful only when no error was reported).
 pub fn plan(cx: &mut Ctx, d: PlanDraft) -> Option<ir::Plan> {
-    let index: HashMap<&str, usize> = d
-        .features
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, f)| (f.id.as_str(), i))
-        .collect();
-    let feature_ids: Vec<&str> = d.features.iter().map(|f| f.id.as_str()).collect();
-
-    // Which features an add-on grant or a `cost` names.
-    let mut targeted = vec![false; d.features.len()];
-    for f in &d.features {
-        if let Some(c) = &f.cost {
-            if let Some(&i) = index.get(c.value.target.value.as_str()) {
-                targeted[i] = true;
-            }
-        }
-    }
-    for a in &d.addons {
-        for g in &a.grants {
-            if let Some(&i) = index.get(g.feature.value.as_str()) {
-                targeted[i] = true;
-            }
-        }
-    }
-    let kinds: Vec<FeatureKind> = d
-        .features
-        .iter()
-        .zip(&targeted)
-        .map(|(f, &t)| kind(f, t))
-        .collect();
+    let features = Features::new(&d);
     let addon_granted: HashSet<&str> = d
         .addons
         .iter()
         .flat_map(|a| a.grants.iter().map(|g| g.feature.value.as_str()))
         .collect();
-
-    for (f, &k) in d.features.iter().zip(&kinds) {
+    for (f, &k) in d.features.iter().zip(&features.kinds) {
         feature_rules(cx, f, k, addon_granted.contains(f.id.as_str()));
     }
+    cost_rules(cx, &features);
+    for g in d.addons.iter().flat_map(|a| &a.grants) {
+        features.balance(cx, &g.feature, "an add-on grant");
+    }
+    recharge_rules(cx, &features, &d);
+    let kinds = features.kinds;
+    plan_ir(d, &kinds)
+}
 
-    // A reference to a feature must name a balance feature of this plan.
-    let balance = |cx: &mut Ctx, id: &str, loc: &Loc, what: &str| -> bool {
-        let Some(&i) = index.get(id) else {
-            let help = match suggest::closest(id, &feature_ids) {
+/// A plan's features with their decided kinds, for resolving references.
+struct Features<'a> {
+    plan: &'a str,
+    drafts: &'a [FeatureDraft],
+    /// First feature of each id (a repeated id is a `duplicate-key` error already).
+    index: HashMap<&'a str, usize>,
+    kinds: Vec<FeatureKind>,
+}
+
+impl<'a> Features<'a> {
+    fn new(d: &'a PlanDraft) -> Self {
+        let index: HashMap<&str, usize> = d
+            .features
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect();
+        // Which features an add-on grant or a `cost` names.
+        let costs = d.features.iter().filter_map(|f| f.cost.as_ref());
+        let packs = d.addons.iter().flat_map(|a| &a.grants);
+        let named: HashSet<&str> = costs
+            .map(|c| c.value.target.value.as_str())
+            .chain(packs.map(|g| g.feature.value.as_str()))
+            .collect();
+        let kinds = d
+            .features
+            .iter()
+            .map(|f| kind(f, named.contains(f.id.as_str())))
+            .collect();
+        Features {
+            plan: &d.id,
+            drafts: &d.features,
+            index,
+            kinds,
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<(&'a FeatureDraft, FeatureKind)> {
+        let &i = self.index.get(id)?;
+        Some((&self.drafts[i], self.kinds[i]))
+    }
+
+    /// Whether a reference names a balance feature of this plan; reports it when not.
+    fn balance(&self, cx: &mut Ctx, reference: &Field<String>, what: &str) -> bool {
+        let (id, loc) = (reference.value.as_str(), &reference.loc);
+        let Some((f, kind)) = self.get(id) else {
+            let ids: Vec<&str> = self.drafts.iter().map(|f| f.id.as_str()).collect();
+            let help = match suggest::reference(id, "feature:", &ids) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the plan's features are {}", suggest::list(&feature_ids)),
+                None => format!("the plan's features are {}", suggest::list(&ids)),
             };
             cx.error(
                 "unknown-feature",
                 loc,
-                format!("`{id}` is not a feature of `{}`", d.id),
+                format!("`{id}` is not a feature of `{}`", self.plan),
             )
             .help = Some(help);
             return false;
         };
-        let f = &d.features[i];
-        if kinds[i] == FeatureKind::Balance {
+        if kind == FeatureKind::Balance {
             return true;
         }
+        let agg = f.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value);
         let why = if f.cost.is_some() {
             "it has a `cost` itself".to_string()
+        } else if agg == Aggregate::Sum {
+            "it has no grants or tiers, and no add-on grant or `cost` names it".to_string()
         } else {
-            let agg = f.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value);
             format!("its aggregate is `{}`", aggregate_name(agg))
         };
         cx.error(
@@ -89,33 +112,35 @@ pub fn plan(cx: &mut Ctx, d: PlanDraft) -> Option<ir::Plan> {
                 .to_string(),
         );
         false
-    };
+    }
+}
 
-    for f in &d.features {
+/// A `cost` names a balance feature that has no `cost` itself.
+fn cost_rules(cx: &mut Ctx, features: &Features<'_>) {
+    for f in features.drafts {
         let Some(c) = &f.cost else { continue };
         let target = &c.value.target;
-        if let Some(t) = index.get(target.value.as_str()).map(|&i| &d.features[i]) {
-            if t.cost.is_some() {
-                cx.error(
-                    "cost-chain",
-                    &target.loc,
-                    format!("`{}` has a `cost` itself; costs cannot chain", target.value),
-                )
-                .help =
-                    Some("point `cost` at the balance feature that is finally drawn".to_string());
-                continue;
-            }
+        if features
+            .get(&target.value)
+            .is_some_and(|(t, _)| t.cost.is_some())
+        {
+            cx.error(
+                "cost-chain",
+                &target.loc,
+                format!("`{}` has a `cost` itself; costs cannot chain", target.value),
+            )
+            .help = Some("point `cost` at the balance feature that is finally drawn".to_string());
+            continue;
         }
-        balance(cx, &target.value, &target.loc, "`cost`");
+        features.balance(cx, target, "`cost`");
     }
-    for a in &d.addons {
-        for g in &a.grants {
-            balance(cx, &g.feature.value, &g.feature.loc, "an add-on grant");
-        }
-    }
+}
+
+/// One rule per balance feature, buying an add-on that grants it.
+fn recharge_rules(cx: &mut Ctx, features: &Features<'_>, d: &PlanDraft) {
     let mut recharged: HashSet<&str> = HashSet::new();
     for r in &d.recharge {
-        if balance(cx, &r.feature.value, &r.feature.loc, "a recharge rule")
+        if features.balance(cx, &r.feature, "a recharge rule")
             && !recharged.insert(r.feature.value.as_str())
         {
             cx.error(
@@ -127,11 +152,13 @@ pub fn plan(cx: &mut Ctx, d: PlanDraft) -> Option<ir::Plan> {
         }
         recharge_buy(cx, r, &d.addons);
     }
+}
 
+fn plan_ir(d: PlanDraft, kinds: &[FeatureKind]) -> Option<ir::Plan> {
     let features = d
         .features
         .iter()
-        .zip(&kinds)
+        .zip(kinds)
         .map(|(f, &k)| feature_ir(f, k))
         .collect();
     Some(ir::Plan {
@@ -216,31 +243,7 @@ fn feature_rules(cx: &mut Ctx, f: &FeatureDraft, kind: FeatureKind, addon_grante
         divide_rules(cx, f, &divide.loc);
     }
     if let Some(grants) = &f.grants {
-        for g in &grants.value {
-            match (&g.every, &g.on) {
-                (Some(_), Some(on)) => {
-                    cx.error("grant-schedule", on, "a grant has both `every` and `on`")
-                        .help = Some("use `every` for periodic blocks or `on: \"signup\"` for one block, not both".to_string());
-                }
-                (None, None) => {
-                    cx.error("grant-schedule", &g.loc, "a grant needs `every` or `on`")
-                        .help = Some("add `\"every\": 1` for a block each period, or `\"on\": \"signup\"` for one block".to_string());
-                }
-                (None, Some(_)) => {
-                    if let Some(r) = &g.rollover {
-                        cx.error(
-                            "rollover-signup",
-                            &r.loc,
-                            "`rollover` applies only to periodic grants",
-                        )
-                        .help = Some(
-                            "a signup block lives until `expires_after`, or forever".to_string(),
-                        );
-                    }
-                }
-                (Some(_), None) => {}
-            }
-        }
+        grants.value.iter().for_each(|g| grant_rules(cx, g));
     }
     overage_rules(cx, f, kind, addon_granted);
     if let (Some(mode), true) = (&f.mode, f.grants.is_some() || addon_granted) {
@@ -252,6 +255,37 @@ fn feature_rules(cx: &mut Ctx, f: &FeatureDraft, kind: FeatureKind, addon_grante
             )
             .help = Some("with grants, `volume` prices the uncovered units as if they were the whole period's usage; `graduated` is usually meant".to_string());
         }
+    }
+}
+
+/// Exactly one of `every` and `on`; `rollover` only with `every`.
+fn grant_rules(cx: &mut Ctx, g: &GrantDraft) {
+    match (&g.every, &g.on) {
+        (Some(_), Some(on)) => {
+            cx.error("grant-schedule", on, "a grant has both `every` and `on`")
+                .help = Some(
+                "use `every` for periodic blocks or `on: \"signup\"` for one block, not both"
+                    .to_string(),
+            );
+        }
+        (None, None) => {
+            cx.error("grant-schedule", &g.loc, "a grant needs `every` or `on`")
+                .help = Some(
+                "add `\"every\": 1` for a block each period, or `\"on\": \"signup\"` for one block"
+                    .to_string(),
+            );
+        }
+        (None, Some(_)) => {
+            if let Some(r) = &g.rollover {
+                cx.error(
+                    "rollover-signup",
+                    &r.loc,
+                    "`rollover` applies only to periodic grants",
+                )
+                .help = Some("a signup block lives until `expires_after`, or forever".to_string());
+            }
+        }
+        (Some(_), None) => {}
     }
 }
 
@@ -311,11 +345,11 @@ fn tier_rules(cx: &mut Ctx, tiers: &[TierDraft]) {
             None => {}
         }
         let base = t.base.as_ref().map_or(Decimal::ZERO, |b| b.value);
-        if priced && t.price.is_zero() && base.is_zero() {
+        if priced && t.clean && t.price.is_zero() && base.is_zero() {
             cx.warning(
                 "free-after-priced",
                 &t.loc,
-                format!("tier {i} is free after a priced tier"),
+                format!("tier {} of {} is free after a priced tier", i + 1, tiers.len()),
             )
             .help = Some("usage in this band costs nothing; set its `price`, or make the tier before it the last".to_string());
         }
@@ -394,7 +428,7 @@ fn overage_rules(cx: &mut Ctx, f: &FeatureDraft, kind: FeatureKind, addon_grante
 fn recharge_buy(cx: &mut Ctx, r: &RechargeDraft, addons: &[AddonDraft]) {
     let Some(addon) = addons.iter().find(|a| a.id == r.buy.value) else {
         let ids: Vec<&str> = addons.iter().map(|a| a.id.as_str()).collect();
-        let help = match suggest::closest(&r.buy.value, &ids) {
+        let help = match suggest::reference(&r.buy.value, "addon:", &ids) {
             Some(s) => format!("did you mean `{s}`?"),
             None if ids.is_empty() => {
                 "the plan has no add-ons; define one under `addons`".to_string()

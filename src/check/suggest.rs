@@ -23,6 +23,15 @@ pub fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
+/// The known id closest to a reference, also trying it with the id's prefix (`credits` for
+/// `feature:credits`).
+pub fn reference<'a>(word: &str, prefix: &str, known: &[&'a str]) -> Option<&'a str> {
+    closest(word, known).or_else(|| {
+        let prefixed = format!("{prefix}{word}");
+        closest(&prefixed, known)
+    })
+}
+
 /// "`a`, `b` or `c`".
 pub fn list(words: &[&str]) -> String {
     let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
@@ -46,6 +55,20 @@ mod tests {
         assert_eq!(closest("up_to", &keys), Some("upto"));
         assert_eq!(closest("zzzzzz", &keys), None);
         assert_eq!(closest("x", &keys), None);
+    }
+
+    #[test]
+    fn references_without_their_prefix() {
+        let ids = ["feature:credits", "feature:seats"];
+        assert_eq!(
+            reference("credits", "feature:", &ids),
+            Some("feature:credits")
+        );
+        assert_eq!(
+            reference("feature:seat", "feature:", &ids),
+            Some("feature:seats")
+        );
+        assert_eq!(reference("words", "feature:", &ids), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `tariffc diff`.
 
-use crate::cli::{CliError, CmdResult, Global};
+use crate::cli::{CliError, CmdResult, Exit, Global};
+use crate::cmd::ReportFormat;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,6 +17,35 @@ pub struct Args {
     pub format: crate::cmd::ReportFormat,
 }
 
-pub fn run(_args: &Args, _global: &Global) -> CmdResult {
-    Err(CliError::new("`diff` is not implemented yet"))
+pub fn run(args: &Args, global: &Global) -> CmdResult {
+    if args.old == "-" && args.new == "-" {
+        return Err(CliError::new(
+            "only one of OLD and NEW can be standard input",
+        ));
+    }
+    // Both files are checked before either result is used, so one run reports both files'
+    // problems.
+    let old = global.load_checked(&args.old)?;
+    let new = global.load_checked(&args.new)?;
+    let (Ok((_, old)), Ok((_, new))) = (old, new) else {
+        return Ok(Exit::Failure);
+    };
+    let report = crate::diff::diff(&old, &new);
+    let text = match args.format {
+        ReportFormat::Human => crate::diff::render::human(&report),
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&crate::diff::render::json(&report))
+                .map_err(|e| CliError::new(format!("cannot encode the diff: {e}")))?;
+            s.push('\n');
+            s
+        }
+    };
+    crate::output::write_stdout(text.as_bytes())?;
+    if args.check && !report.violations.is_empty() {
+        for v in &report.violations {
+            eprint!("{}", crate::diff::render::violation(v));
+        }
+        return Ok(Exit::Failure);
+    }
+    Ok(Exit::Success)
 }

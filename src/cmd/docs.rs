@@ -1,6 +1,6 @@
 //! `tariffc docs`.
 
-use crate::cli::{CliError, CmdResult, Global};
+use crate::cli::{CmdResult, Exit, Global};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DocsFormat {
@@ -20,6 +20,16 @@ pub struct Args {
     pub output: Option<std::path::PathBuf>,
 }
 
-pub fn run(_args: &Args, _global: &Global) -> CmdResult {
-    Err(CliError::new("`docs` is not implemented yet"))
+pub fn run(args: &Args, global: &Global) -> CmdResult {
+    let doc = match global.load_checked(&args.file)? {
+        Ok((_, doc)) => doc,
+        Err(exit) => return Ok(exit),
+    };
+    let format = match args.format {
+        DocsFormat::Md => crate::docs::Format::Markdown,
+        DocsFormat::Html => crate::docs::Format::Html,
+    };
+    let page = crate::docs::render(&doc, format);
+    crate::output::write_output(args.output.as_deref(), page.as_bytes())?;
+    Ok(Exit::Success)
 }

@@ -1,6 +1,6 @@
 //! `tariffc schema`.
 
-use crate::cli::{CliError, CmdResult, Exit, Global};
+use crate::cli::{CmdResult, Exit, Global};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SchemaName {
@@ -23,9 +23,7 @@ pub const REPORT: &str = include_str!("../../schemas/report.schema.json");
 
 pub fn run(args: &Args, _global: &Global) -> CmdResult {
     let text = match args.which {
-        SchemaName::Pricing => {
-            return Err(CliError::new("`schema pricing` is not implemented yet"))
-        }
+        SchemaName::Pricing => crate::check::schema::PRICING_SCHEMA,
         SchemaName::Trace => TRACE,
         SchemaName::Report => REPORT,
     };

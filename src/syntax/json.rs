@@ -1,8 +1,9 @@
 //! The JSON front-end: HuJSON text (JSON with comments and trailing commas) → spanned tree.
 //!
 //! Invariant: accepts exactly JSON plus `//` and `/* */` comments and trailing commas (tier reads
-//! HuJSON); numbers keep their source text; nesting is bounded (512 levels) so nothing downstream
-//! can overflow the stack. A syntax error yields one `json-syntax` diagnostic and no tree.
+//! HuJSON), after an optional byte order mark; numbers keep their source text; nesting is
+//! bounded (512 levels) so nothing downstream can overflow the stack. A syntax error yields one
+//! `json-syntax` diagnostic and no tree.
 
 use crate::diag::Diagnostic;
 use crate::source::Span;
@@ -27,6 +28,15 @@ pub fn parse(text: &str) -> Result<Node, Diagnostic> {
     let collect = CollectOptions {
         comments: CommentCollectionStrategy::Off,
         tokens: false,
+    };
+    // A leading byte order mark is ignored (RFC 8259 allows it); blanking it keeps every span.
+    let unmarked;
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            unmarked = format!("   {rest}");
+            unmarked.as_str()
+        }
+        None => text,
     };
     match jsonc_parser::parse_to_ast(text, &collect, &options) {
         Ok(result) => match result.value {
@@ -112,6 +122,14 @@ mod tests {
             &text[members[1].key_span.start..members[1].key_span.end],
             "\"a\""
         );
+    }
+
+    #[test]
+    fn ignores_a_byte_order_mark_and_keeps_spans() {
+        let text = "\u{feff}{\"a\": 1}";
+        let node = parse(text).unwrap();
+        let member = &node.members().unwrap()[0];
+        assert_eq!(&text[member.key_span.start..member.key_span.end], "\"a\"");
     }
 
     #[test]

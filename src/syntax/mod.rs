@@ -5,4 +5,5 @@
 //! Everything after this layer (the checker, the evaluator, docs) never sees syntax.
 
 pub mod json;
+pub mod text;
 pub mod tree;
