@@ -93,10 +93,11 @@ fn duration(micros: i64) -> String {
 
 fn prorated(elapsed: i64, length: i64) -> String {
     const DAY: i64 = 86_400_000_000;
-    if elapsed % DAY == 0 && length % DAY == 0 {
-        format!("prorated {} of {} days", elapsed / DAY, length / DAY)
-    } else {
-        format!("prorated {} of {}", duration(elapsed), duration(length))
+    // Whole or half days (a switch at noon) read as days; anything else as exact seconds.
+    let days = |us: i64| (us % (DAY / 2) == 0).then(|| dec(Decimal::new(us * 10 / DAY, 1)));
+    match (days(elapsed), days(length)) {
+        (Some(e), Some(l)) => format!("prorated {e} of {l} days"),
+        _ => format!("prorated {} of {}", duration(elapsed), duration(length)),
     }
 }
 
