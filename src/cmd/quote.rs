@@ -43,12 +43,8 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
     };
     let text = match args.format {
         crate::cmd::ReportFormat::Json => {
-            let value = crate::eval::report::invoice_json(&engine.sh, &invoice, false)
-                .map_err(|o| CliError::new(format!("{} cannot be held exactly", o.what)))?;
-            let mut t = serde_json::to_string_pretty(&value)
-                .map_err(|e| CliError::new(format!("cannot write the quote: {e}")))?;
-            t.push('\n');
-            t
+            crate::eval::report::invoice_text(&engine.sh, &invoice, true)
+                .map_err(|o| CliError::new(format!("{} cannot be held exactly", o.what)))?
         }
         crate::cmd::ReportFormat::Human => {
             let mut t = format!("quote: {}, one period\n", args.plan);

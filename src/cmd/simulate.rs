@@ -79,23 +79,23 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
         }
     };
     let text = match args.format {
-        crate::cmd::ReportFormat::Json => {
-            let value = match sim.json() {
-                Ok(v) => v,
-                Err(Failure::Fatal(m)) => {
-                    eprintln!("{m}");
-                    return Ok(Exit::Failure);
-                }
-                Err(Failure::Invalid(v)) => {
-                    eprintln!("{}", v.join("\n"));
-                    return Ok(Exit::Failure);
-                }
-            };
-            let mut t = serde_json::to_string_pretty(&value)
-                .map_err(|e| CliError::new(format!("cannot write the report: {e}")))?;
-            t.push('\n');
-            t
-        }
+        crate::cmd::ReportFormat::Json => match sim.text(true) {
+            Ok(t) => t,
+            Err(Failure::Fatal(m)) => {
+                eprintln!("{m}");
+                return Ok(Exit::Failure);
+            }
+            Err(Failure::Invalid(v)) => {
+                eprintln!(
+                    "{}",
+                    v.join(
+                        "
+"
+                    )
+                );
+                return Ok(Exit::Failure);
+            }
+        },
         crate::cmd::ReportFormat::Human => {
             match eval::human::simulation(&sim, global.color_stdout()) {
                 Ok(t) => t,

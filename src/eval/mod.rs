@@ -55,6 +55,12 @@ pub struct Simulation<'d> {
 }
 
 impl Simulation<'_> {
+    /// The JSON report as text (pretty: serde_json's two-space layout).
+    pub fn text(&self, pretty: bool) -> Result<String, Failure> {
+        report::report_text(&self.engine, self.until, &self.options.customers, pretty)
+            .map_err(|o| Failure::Fatal(overflow_message(&o)))
+    }
+
     pub fn json(&self) -> Result<serde_json::Value, Failure> {
         report::report_json(&self.engine, self.until, &self.options.customers)
             .map_err(|o| Failure::Fatal(overflow_message(&o)))

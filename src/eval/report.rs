@@ -10,8 +10,9 @@ use super::state::{Invoice, Line, Sub};
 use super::time::Instant;
 use crate::ir::{Aggregate, FeatureKind};
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 /// A decimal as the report prints it: no trailing zeros, no negative zero.
 pub fn dec(d: Decimal) -> String {
@@ -21,11 +22,9 @@ pub fn dec(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
-/// A rounded money amount as a JSON integer.
-pub fn money(d: Decimal) -> Exact<Value> {
-    i64::try_from(d.round())
-        .map(Value::from)
-        .map_err(|_| Overflow::new("a money amount beyond 64 bits"))
+/// A rounded money amount as a JSON integer (64 bits).
+pub fn money(d: Decimal) -> Exact<i64> {
+    i64::try_from(d.round()).map_err(|_| Overflow::new("a money amount beyond 64 bits"))
 }
 
 /// A division rounded toward zero to 12 decimal places.
@@ -41,102 +40,269 @@ fn seconds(micros: i64) -> String {
     dec(Decimal::new(micros, 6))
 }
 
-fn band_json(b: &Band) -> Value {
-    json!({
-        "from": b.from.to_string(),
-        "to": b.to.map(|u| u.to_string()),
-        "quantity": dec(b.quantity),
-        "price": dec(b.price),
-        "base": dec(b.base),
-        "amount": dec(b.amount),
-    })
+/// A JSON text writer in serde_json's layouts (compact, or pretty with two-space indents):
+/// the report is written straight to text, never built as a tree.
+pub struct JsonOut {
+    out: String,
+    pretty: bool,
+    /// Per open container: whether it has an element yet.
+    open: Vec<bool>,
+    /// A key was just written: the next value is its value, not a new element.
+    after_key: bool,
 }
 
-fn line_json(sh: &Shared<'_>, plan: usize, line: &Line) -> Exact<Value> {
+impl JsonOut {
+    pub fn new(pretty: bool) -> JsonOut {
+        JsonOut {
+            out: String::with_capacity(1 << 16),
+            pretty,
+            open: Vec::new(),
+            after_key: false,
+        }
+    }
+
+    pub fn finish(mut self) -> String {
+        if self.pretty {
+            self.out.push('\n');
+        }
+        self.out
+    }
+
+    fn newline(&mut self, depth: usize) {
+        if self.pretty {
+            self.out.push('\n');
+            for _ in 0..depth {
+                self.out.push_str("  ");
+            }
+        }
+    }
+
+    fn element(&mut self) {
+        let depth = self.open.len();
+        if let Some(has) = self.open.last_mut() {
+            let comma = *has;
+            *has = true;
+            if comma {
+                self.out.push(',');
+            }
+            self.newline(depth);
+        }
+    }
+
+    fn prefix(&mut self) {
+        if self.after_key {
+            self.after_key = false;
+        } else {
+            self.element();
+        }
+    }
+
+    pub fn obj(&mut self) {
+        self.prefix();
+        self.out.push('{');
+        self.open.push(false);
+    }
+
+    pub fn arr(&mut self) {
+        self.prefix();
+        self.out.push('[');
+        self.open.push(false);
+    }
+
+    fn end(&mut self, c: char) {
+        if self.open.pop() == Some(true) {
+            let depth = self.open.len();
+            self.newline(depth);
+        }
+        self.out.push(c);
+    }
+
+    pub fn end_obj(&mut self) {
+        self.end('}');
+    }
+
+    pub fn end_arr(&mut self) {
+        self.end(']');
+    }
+
+    pub fn key(&mut self, k: &str) -> &mut Self {
+        self.element();
+        self.escaped(k);
+        self.out.push(':');
+        if self.pretty {
+            self.out.push(' ');
+        }
+        self.after_key = true;
+        self
+    }
+
+    pub fn str(&mut self, s: &str) {
+        self.prefix();
+        self.escaped(s);
+    }
+
+    pub fn dec(&mut self, d: Decimal) {
+        self.prefix();
+        let _ = write!(self.out, "\"{}\"", dec(d));
+    }
+
+    pub fn opt_dec(&mut self, d: Option<Decimal>) {
+        match d {
+            Some(d) => self.dec(d),
+            None => self.raw("null"),
+        }
+    }
+
+    pub fn int(&mut self, i: impl std::fmt::Display) {
+        self.prefix();
+        let _ = write!(self.out, "{i}");
+    }
+
+    pub fn money(&mut self, d: Decimal) -> Exact<()> {
+        self.int(money(d)?);
+        Ok(())
+    }
+
+    pub fn time(&mut self, t: Instant) {
+        self.prefix();
+        let _ = write!(self.out, "\"{t}\"");
+    }
+
+    pub fn raw(&mut self, s: &str) {
+        self.prefix();
+        self.out.push_str(s);
+    }
+
+    fn escaped(&mut self, s: &str) {
+        self.out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => self.out.push_str("\\\""),
+                '\\' => self.out.push_str("\\\\"),
+                '\n' => self.out.push_str("\\n"),
+                '\r' => self.out.push_str("\\r"),
+                '\t' => self.out.push_str("\\t"),
+                '\u{8}' => self.out.push_str("\\b"),
+                '\u{c}' => self.out.push_str("\\f"),
+                c if u32::from(c) < 0x20 => {
+                    let _ = write!(self.out, "\\u{:04x}", u32::from(c));
+                }
+                c => self.out.push(c),
+            }
+        }
+        self.out.push('"');
+    }
+}
+
+fn write_band(j: &mut JsonOut, b: &Band) {
+    j.obj();
+    j.key("from").dec(Decimal::from(b.from));
+    match b.to {
+        Some(to) => j.key("to").dec(Decimal::from(to)),
+        None => j.key("to").raw("null"),
+    }
+    j.key("quantity").dec(b.quantity);
+    j.key("price").dec(b.price);
+    j.key("base").dec(b.base);
+    j.key("amount").dec(b.amount);
+    j.end_obj();
+}
+
+fn write_line(j: &mut JsonOut, sh: &Shared<'_>, plan: usize, line: &Line) -> Exact<()> {
     let p = sh.doc.plans.get(plan);
     let fid = |fi: usize| {
         p.and_then(|p| p.features.get(fi))
-            .map(|f| f.id.clone())
-            .unwrap_or_default()
+            .map_or("", |f| f.id.as_str())
     };
-    Ok(match line {
+    j.obj();
+    match line {
         Line::Base {
             feature,
             amount,
             prorated,
         } => {
-            let mut m = Map::new();
-            m.insert("kind".into(), "base".into());
-            m.insert("feature".into(), fid(*feature).into());
-            m.insert("quantity".into(), "1".into());
-            m.insert("amount".into(), money(*amount)?);
+            j.key("kind").str("base");
+            j.key("feature").str(fid(*feature));
+            j.key("quantity").str("1");
+            j.key("amount").money(*amount)?;
             if let Some((full, elapsed, length)) = prorated {
-                m.insert("full_amount".into(), dec(*full).into());
-                m.insert(
-                    "fraction".into(),
-                    json!({ "elapsed": seconds(*elapsed), "length": seconds(*length) }),
-                );
+                j.key("full_amount").dec(*full);
+                j.key("fraction").obj();
+                j.key("elapsed").str(&seconds(*elapsed));
+                j.key("length").str(&seconds(*length));
+                j.end_obj();
             }
-            Value::Object(m)
         }
         Line::Usage {
             feature,
             used,
             covered,
             priced,
-        } => json!({
-            "kind": "usage",
-            "feature": fid(*feature),
-            "used": dec(*used),
-            "covered": dec(*covered),
-            "billable": dec(priced.billable),
-            "bands": priced.bands.iter().map(band_json).collect::<Vec<_>>(),
-            "amount": money(priced.amount)?,
-        }),
-        Line::Addon(a) => json!({
-            "kind": "addon",
-            "addon": p.and_then(|p| p.addons.get(a.addon)).map(|x| x.id.clone()).unwrap_or_default(),
-            "quantity": a.quantity,
-            "price": dec(a.price),
-            "amount": money(a.amount)?,
-            "at": a.at.to_string(),
-            "auto": a.auto,
-        }),
-    })
+        } => {
+            j.key("kind").str("usage");
+            j.key("feature").str(fid(*feature));
+            j.key("used").dec(*used);
+            j.key("covered").dec(*covered);
+            j.key("billable").dec(priced.billable);
+            j.key("bands").arr();
+            for b in &priced.bands {
+                write_band(j, b);
+            }
+            j.end_arr();
+            j.key("amount").money(priced.amount)?;
+        }
+        Line::Addon(a) => {
+            j.key("kind").str("addon");
+            j.key("addon").str(
+                p.and_then(|p| p.addons.get(a.addon))
+                    .map_or("", |x| x.id.as_str()),
+            );
+            j.key("quantity").int(a.quantity);
+            j.key("price").dec(a.price);
+            j.key("amount").money(a.amount)?;
+            j.key("at").time(a.at);
+            j.key("auto").raw(if a.auto { "true" } else { "false" });
+        }
+    }
+    j.end_obj();
+    Ok(())
 }
 
 /// `plan`, `currency`, then (for `simulate`) `period` and `status`, then `lines` and `total`.
-pub fn invoice_json(sh: &Shared<'_>, inv: &Invoice, with_period: bool) -> Exact<Value> {
+pub fn write_invoice(
+    j: &mut JsonOut,
+    sh: &Shared<'_>,
+    inv: &Invoice,
+    with_period: bool,
+) -> Exact<()> {
     let p = sh.doc.plans.get(inv.plan);
-    let mut m = Map::new();
-    m.insert(
-        "plan".into(),
-        p.map(|p| p.id.clone()).unwrap_or_default().into(),
-    );
-    m.insert(
-        "currency".into(),
-        p.map(|p| p.currency.code.clone())
-            .unwrap_or_default()
-            .into(),
-    );
+    j.obj();
+    j.key("plan").str(p.map_or("", |p| p.id.as_str()));
+    j.key("currency")
+        .str(p.map_or("", |p| p.currency.code.as_str()));
     if with_period {
-        m.insert(
-            "period".into(),
-            json!({ "start": inv.start.to_string(), "end": inv.end.to_string() }),
-        );
-        m.insert(
-            "status".into(),
-            if inv.is_final { "final" } else { "draft" }.into(),
-        );
+        j.key("period").obj();
+        j.key("start").time(inv.start);
+        j.key("end").time(inv.end);
+        j.end_obj();
+        j.key("status")
+            .str(if inv.is_final { "final" } else { "draft" });
     }
-    let lines = inv
-        .lines
-        .iter()
-        .map(|l| line_json(sh, inv.plan, l))
-        .collect::<Exact<Vec<_>>>()?;
-    m.insert("lines".into(), Value::Array(lines));
-    m.insert("total".into(), money(inv.total)?);
-    Ok(Value::Object(m))
+    j.key("lines").arr();
+    for l in &inv.lines {
+        write_line(j, sh, inv.plan, l)?;
+    }
+    j.end_arr();
+    j.key("total").money(inv.total)?;
+    j.end_obj();
+    Ok(())
+}
+
+/// A `quote`'s invoice as JSON text.
+pub fn invoice_text(sh: &Shared<'_>, inv: &Invoice, pretty: bool) -> Exact<String> {
+    let mut j = JsonOut::new(pretty);
+    write_invoice(&mut j, sh, inv, false)?;
+    Ok(j.finish())
 }
 
 /// One limits row, as decimals: (used, balance, limit, remaining).
@@ -207,14 +373,14 @@ pub fn limits(sh: &Shared<'_>, sub: &Sub, until: Instant) -> Exact<Vec<(String, 
     Ok(out)
 }
 
-fn limit_json(id: &str, row: &LimitRow) -> Value {
-    json!({
-        "feature": id,
-        "used": dec(row.0),
-        "balance": dec(row.1),
-        "limit": row.2.map(dec),
-        "remaining": row.3.map(dec),
-    })
+fn write_limit(j: &mut JsonOut, id: &str, row: &LimitRow) {
+    j.obj();
+    j.key("feature").str(id);
+    j.key("used").dec(row.0);
+    j.key("balance").dec(row.1);
+    j.key("limit").opt_dec(row.2);
+    j.key("remaining").opt_dec(row.3);
+    j.end_obj();
 }
 
 /// Whether a customer is reported (`--customer` given and not naming it: no).
@@ -264,88 +430,127 @@ pub fn addon_stats(engine: &Engine<'_>, customers: &[&Customer]) -> AddonStats {
     stats
 }
 
-/// The whole report.
-pub fn report_json(engine: &Engine<'_>, until: Option<Instant>, select: &[String]) -> Exact<Value> {
+/// The whole report as JSON text.
+pub fn report_text(
+    engine: &Engine<'_>,
+    until: Option<Instant>,
+    select: &[String],
+    pretty: bool,
+) -> Exact<String> {
+    let doc = engine.sh.doc;
     let customers = listed(engine, select);
-    let mut out = Vec::new();
-    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
     let (mut invoices, mut events, mut rejected) = (0usize, 0u64, 0usize);
+    let mut j = JsonOut::new(pretty);
+    j.obj();
+    j.key("version").int(1);
+    match until {
+        Some(u) => j.key("until").time(u),
+        None => j.key("until").raw("null"),
+    }
+    j.key("customers").arr();
     for c in &customers {
-        let plan = c
-            .sub
-            .as_ref()
-            .and_then(|s| engine.sh.doc.plans.get(s.plan))
-            .map(|p| p.id.clone());
-        let mut invs = Vec::new();
+        j.obj();
+        j.key("customer").str(&c.id);
+        match c.sub.as_ref().and_then(|s| doc.plans.get(s.plan)) {
+            Some(p) => j.key("plan").str(&p.id),
+            None => j.key("plan").raw("null"),
+        }
+        j.key("invoices").arr();
         for inv in &c.invoices {
-            invs.push(invoice_json(&engine.sh, inv, true)?);
-            if let Some(p) = engine.sh.doc.plans.get(inv.plan) {
-                *totals.entry(p.currency.code.clone()).or_default() += inv.total;
+            write_invoice(&mut j, &engine.sh, inv, true)?;
+            if let Some(p) = doc.plans.get(inv.plan) {
+                let t = totals.entry(p.currency.code.as_str()).or_default();
+                *t = super::price::add(*t, inv.total, "a currency total")?;
             }
         }
+        j.end_arr();
         invoices += c.invoices.len();
         events += c.events;
         rejected += c.rejected.len();
-        let lims = match (&c.sub, until) {
-            (Some(sub), Some(u)) => limits(&engine.sh, sub, u)?
-                .iter()
-                .map(|(id, r)| limit_json(id, r))
-                .collect(),
-            _ => Vec::new(),
-        };
-        out.push(json!({
-            "customer": c.id,
-            "plan": plan,
-            "invoices": invs,
-            "limits": lims,
-            "rejected": c.rejected.iter().map(|r| json!({
-                "line": r.line, "at": r.at.to_string(), "feature": r.feature_id(engine.sh.doc), "n": dec(r.n),
-                "code": r.code(), "reason": r.message(engine.sh.doc),
-            })).collect::<Vec<_>>(),
-            "warnings": c.warnings.iter().map(|w| json!({
-                "line": w.line, "code": w.code, "message": w.message,
-            })).collect::<Vec<_>>(),
-        }));
+        j.key("limits").arr();
+        if let (Some(sub), Some(u)) = (&c.sub, until) {
+            for (id, row) in limits(&engine.sh, sub, u)? {
+                write_limit(&mut j, &id, &row);
+            }
+        }
+        j.end_arr();
+        j.key("rejected").arr();
+        for r in &c.rejected {
+            j.obj();
+            j.key("line").int(r.line);
+            j.key("at").time(r.at);
+            j.key("feature").str(r.feature_id(doc));
+            j.key("n").dec(r.n);
+            j.key("code").str(r.code());
+            j.key("reason").str(&r.message(doc));
+            j.end_obj();
+        }
+        j.end_arr();
+        j.key("warnings").arr();
+        for w in &c.warnings {
+            write_note(&mut j, w.line, w.code, &w.message);
+        }
+        j.end_arr();
+        j.end_obj();
     }
+    j.end_arr();
     let invalid = invalid_lines(engine, select);
+    j.key("invalid").arr();
+    for e in &invalid {
+        write_note(&mut j, e.line, e.error.code, &e.error.message);
+    }
+    j.end_arr();
     let after_until: u64 = engine
         .customers
         .iter()
         .filter(|c| selected(select, &c.id))
         .map(|c| c.after_until)
         .sum();
-    let mut totals_json = Map::new();
+    j.key("summary").obj();
+    j.key("customers").int(customers.len());
+    j.key("invoices").int(invoices);
+    j.key("events").int(events);
+    j.key("rejected").int(rejected);
+    j.key("invalid").int(invalid.len());
+    j.key("after_until").int(after_until);
+    j.key("totals").obj();
     for (code, t) in &totals {
-        totals_json.insert(code.clone(), money(*t)?);
+        j.key(code).money(*t)?;
     }
-    let mut addons = Vec::new();
+    j.end_obj();
+    j.key("addons").arr();
     for ((plan, addon), (currency, purchased, auto, recharges, revenue)) in
         addon_stats(engine, &customers)
     {
-        addons.push(json!({
-            "plan": plan, "addon": addon, "currency": currency,
-            "purchased": purchased, "auto": auto, "recharges": recharges,
-            "revenue": money(revenue)?,
-        }));
+        j.obj();
+        j.key("plan").str(&plan);
+        j.key("addon").str(&addon);
+        j.key("currency").str(&currency);
+        j.key("purchased").int(purchased);
+        j.key("auto").int(auto);
+        j.key("recharges").int(recharges);
+        j.key("revenue").money(revenue)?;
+        j.end_obj();
     }
-    Ok(json!({
-        "version": 1,
-        "until": until.map(|u| u.to_string()),
-        "customers": out,
-        "invalid": invalid.iter().map(|e| json!({
-            "line": e.line, "code": e.error.code, "message": e.error.message,
-        })).collect::<Vec<_>>(),
-        "summary": {
-            "customers": customers.len(),
-            "invoices": invoices,
-            "events": events,
-            "rejected": rejected,
-            "invalid": invalid.len(),
-            "after_until": after_until,
-            "totals": totals_json,
-            "addons": addons,
-        }
-    }))
+    j.end_arr();
+    j.end_obj();
+    j.end_obj();
+    Ok(j.finish())
+}
+
+/// The whole report as a JSON value (parsed from [`report_text`], so both are the same).
+pub fn report_json(engine: &Engine<'_>, until: Option<Instant>, select: &[String]) -> Exact<Value> {
+    let text = report_text(engine, until, select, false)?;
+    serde_json::from_str(&text).map_err(|e| Overflow::new(format!("the report ({e})")))
+}
+
+fn write_note(j: &mut JsonOut, line: u64, code: &str, message: &str) {
+    j.obj();
+    j.key("line").int(line);
+    j.key("code").str(code);
+    j.key("message").str(message);
+    j.end_obj();
 }
 
 /// The invalid lines that count for the selection (a line naming no customer always counts),
