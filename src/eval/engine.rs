@@ -21,6 +21,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FxHasher(u64);
 
+/// A map keyed by ids or customer names, hashed with [`FxHasher`].
+pub type FxMap<V> = HashMap<String, V, BuildHasherDefault<FxHasher>>;
+
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks(8) {
@@ -191,7 +194,7 @@ pub struct Customer {
 pub struct Engine<'d> {
     pub sh: Shared<'d>,
     pub customers: Vec<Customer>,
-    index: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+    index: FxMap<usize>,
     pub until: Option<Instant>,
     pub errors: Vec<LineError>,
 }
@@ -527,7 +530,7 @@ impl<'d> Engine<'d> {
                     return not_subscribed(&ev.customer, "recharge");
                 };
                 let p = self.sh.ctx(cp).ok_or_else(internal)?;
-                let fi = feature_index(p.ir, feature)?;
+                let fi = feature_index(p, feature)?;
                 let Some(ri) = p.x.feats.get(fi).and_then(|f| f.rule) else {
                     return trace_err(
                         "no-recharge-rule",
@@ -602,7 +605,7 @@ impl<'d> Engine<'d> {
         set: bool,
     ) -> Result<(), Fail> {
         let p = self.sh.ctx(plan).ok_or_else(internal)?;
-        let fi = feature_index(p.ir, feature)?;
+        let fi = feature_index(p, feature)?;
         let f = p.ir.features.get(fi).ok_or_else(internal)?;
         if f.kind == FeatureKind::Flat {
             return trace_err(
@@ -667,7 +670,7 @@ impl<'d> Engine<'d> {
                 let p = self.sh.ctx(pi).ok_or_else(internal)?;
                 match other {
                     Kind::Usage { feature, n, set } => {
-                        let fi = feature_index(p.ir, feature)?;
+                        let fi = feature_index(p, feature)?;
                         let f = p.ir.features.get(fi).ok_or_else(internal)?;
                         let perpetual = f.aggregate == Aggregate::Perpetual;
                         if f.kind == FeatureKind::Flat {
@@ -697,7 +700,7 @@ impl<'d> Engine<'d> {
                         }
                     }
                     Kind::Recharge { feature, .. } => {
-                        let fi = feature_index(p.ir, feature)?;
+                        let fi = feature_index(p, feature)?;
                         if p.x.feats.get(fi).and_then(|f| f.rule).is_some() {
                             Ok(Some(pi))
                         } else {
@@ -786,8 +789,9 @@ fn agg_name(a: Aggregate) -> &'static str {
     }
 }
 
-fn feature_index(plan: &Plan, id: &str) -> Result<usize, Fail> {
-    match plan.features.iter().position(|f| f.id == id) {
+fn feature_index(p: P<'_>, id: &str) -> Result<usize, Fail> {
+    let plan = p.ir;
+    match p.x.feature_index.get(id).copied() {
         Some(i) => Ok(i),
         None => {
             let ids: Vec<&str> = plan.features.iter().map(|f| f.id.as_str()).collect();
@@ -1022,16 +1026,31 @@ fn rules_on(p: P<'_>, life: &Life) -> Vec<bool> {
 
 /// The after-draw check: below the threshold, buy `max(1, ceil((below − balance) ÷ pack))`.
 fn check_rule(p: P<'_>, sub: &mut Sub, life: &mut Life, ri: usize, t: Instant) -> Exact<()> {
+    check_rule_at(p, sub, life, ri, t, None)
+}
+
+/// [`check_rule`] when the rule's feature balance at `t` is already known.
+fn check_rule_at(
+    p: P<'_>,
+    sub: &mut Sub,
+    life: &mut Life,
+    ri: usize,
+    t: Instant,
+    known: Option<Decimal>,
+) -> Exact<()> {
     if !rule_on(p, sub, ri) {
         return Ok(());
     }
     let Some(rule) = p.x.rules.get(ri) else {
         return Ok(());
     };
-    let Some(st) = sub.feats.get(rule.feature) else {
-        return Ok(());
+    let balance = match known {
+        Some(b) => b,
+        None => match sub.feats.get(rule.feature) {
+            Some(st) => st.balance(t)?,
+            None => return Ok(()),
+        },
     };
-    let balance = st.balance(t)?;
     if balance < rule.below {
         let k = ceil_div(rule.below - balance, rule.pack)?.max(Decimal::ONE);
         buy(p, sub, life, rule.addon, k, t, true)?;
@@ -1180,7 +1199,7 @@ fn take(
     }
     st.used = add(st.used, x, &f.id)?;
     if let Some(ri) = fx.rule {
-        check_rule(p, sub, life, ri, t)?;
+        check_rule_at(p, sub, life, ri, t, Some(balance - d))?;
     }
     Ok(None)
 }

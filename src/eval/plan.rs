@@ -33,6 +33,8 @@ pub struct PlanX {
     pub rules: Vec<RuleX>,
     /// Per add-on, per grant entry: the target feature's position.
     pub addon_targets: Vec<Vec<usize>>,
+    /// Feature id → position.
+    pub feature_index: super::engine::FxMap<usize>,
 }
 
 fn position(plan: &Plan, id: &str) -> Option<usize> {
@@ -92,10 +94,17 @@ impl PlanX {
                     .collect()
             })
             .collect();
+        let feature_index = plan
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.clone(), i))
+            .collect();
         PlanX {
             feats,
             rules,
             addon_targets,
+            feature_index,
         }
     }
 

@@ -516,24 +516,23 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, TraceError> {
         self.expect(b'"')?;
         let start = self.i;
-        loop {
-            match self.next() {
-                None => return Err(json_error("a closing `\"`")),
-                Some(b'"') => {
-                    let s = self
-                        .s
-                        .get(start..self.i - 1)
-                        .ok_or_else(|| json_error("text"))?;
-                    return Ok(Cow::Borrowed(s));
-                }
-                Some(b'\\') => {
-                    self.i = start;
-                    return self.escaped_string().map(Cow::Owned);
-                }
-                Some(c) if c < 0x20 => return Err(json_error("no control character in a string")),
-                Some(_) => {}
-            }
+        let rest = self.b.get(start..).unwrap_or_default();
+        let Some(len) = memchr::memchr2(b'"', b'\\', rest) else {
+            return Err(json_error("a closing `\"`"));
+        };
+        let body = rest.get(..len).unwrap_or_default();
+        if body.iter().any(|&c| c < 0x20) {
+            return Err(json_error("no control character in a string"));
         }
+        if rest.get(len) == Some(&b'\\') {
+            return self.escaped_string().map(Cow::Owned);
+        }
+        self.i = start + len + 1;
+        let s = self
+            .s
+            .get(start..start + len)
+            .ok_or_else(|| json_error("text"))?;
+        Ok(Cow::Borrowed(s))
     }
 
     fn escaped_string(&mut self) -> Result<String, TraceError> {
