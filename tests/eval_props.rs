@@ -148,3 +148,101 @@ fn the_prepaid_seed_never_runs_dry_once_opted_in() {
     assert!(bal >= Decimal::from(5), "{credits}");
     assert!(r["summary"]["addons"][0]["recharges"].as_u64().unwrap() > 1);
 }
+
+/// A usage history on `plan:basic@1` of the lifecycle golden (credits: 100 a month rolled over,
+/// 50 at signup, packs of 10): the trace, and what a hand model says the live credits are
+/// before the last event and how many of them belong to the current month's issue.
+fn credits_history(draws: &[(u32, u32, u32)], packs: &[(u32, u32)]) -> (String, Decimal, Decimal) {
+    let mut events: Vec<(u32, u32, String)> = Vec::new();
+    for (month, day, n) in draws {
+        events.push((
+            *month,
+            *day,
+            format!("\"feature\":\"feature:credits\",\"n\":{n}"),
+        ));
+    }
+    for (month, day) in packs {
+        events.push((*month, *day, "\"purchase\":\"addon:credits10\"".to_string()));
+    }
+    events.sort_by_key(|(m, d, _)| (*m, *d));
+    let mut trace = String::from(
+        "{\"at\":\"2026-01-01T00:00:00Z\",\"customer\":\"c\",\"subscribe\":\"plan:basic@1\"}\n",
+    );
+    // The model: periodic units left, signup and pack units left.
+    let (mut periodic, mut other) = (Decimal::ZERO, Decimal::from(50));
+    let mut month_seen = 0;
+    periodic += Decimal::from(100);
+    for (month, day, body) in &events {
+        while month_seen < *month {
+            month_seen += 1;
+            periodic += Decimal::from(100);
+        }
+        trace.push_str(&format!(
+            "{{\"at\":\"2026-{:02}-{day:02}T00:00:00Z\",\"customer\":\"c\",{body}}}\n",
+            month + 1
+        ));
+        if body.contains("purchase") {
+            other += Decimal::from(10);
+        } else {
+            let n: Decimal = body.rsplit(':').next().unwrap().parse().unwrap();
+            if n <= periodic + other {
+                let from_periodic = n.min(periodic);
+                periodic -= from_periodic;
+                other -= n - from_periodic;
+            }
+        }
+    }
+    while month_seen < 3 {
+        month_seen += 1;
+        periodic += Decimal::from(100);
+    }
+    // Periodic blocks are drawn oldest first, so the newest issue is the last to go.
+    let current = periodic.min(Decimal::from(100));
+    (trace, periodic + other, current)
+}
+
+fn credits_balance(report: &Value) -> Decimal {
+    let limits = report["customers"][0]["limits"].as_array().unwrap();
+    let credits = limits
+        .iter()
+        .find(|l| l["feature"] == "feature:credits")
+        .unwrap();
+    credits["balance"].as_str().unwrap().parse().unwrap()
+}
+
+fn history() -> impl Strategy<Value = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>)> {
+    (
+        prop::collection::vec((0u32..3, 2u32..28, 0u32..90), 0..12),
+        prop::collection::vec((0u32..3, 2u32..28), 0..3),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn a_switch_never_creates_or_destroys_carried_units((draws, packs) in history()) {
+        let d = doc("tests/golden/lifecycle/pricing.json");
+        let (mut trace, live, current) = credits_history(&draws, &packs);
+        let before = tariffc::eval::simulate_json(&d, &trace, Some("2026-04-10T00:00:00Z"), false).unwrap();
+        prop_assert_eq!(credits_balance(&before), live);
+        trace.push_str("{\"at\":\"2026-04-10T00:00:00Z\",\"customer\":\"c\",\"subscribe\":\"plan:euro@1\"}\n");
+        let after = tariffc::eval::simulate_json(&d, &trace, Some("2026-04-10T01:00:00Z"), false).unwrap();
+        // Carried: everything live but the current issue; plus the new plan's first grant.
+        prop_assert_eq!(credits_balance(&after), live - current + Decimal::from(100));
+    }
+
+    #[test]
+    fn no_block_survives_a_cancel((draws, packs) in history()) {
+        let d = doc("tests/golden/lifecycle/pricing.json");
+        let (mut trace, _, _) = credits_history(&draws, &packs);
+        trace.push_str("{\"at\":\"2026-04-10T00:00:00Z\",\"customer\":\"c\",\"cancel\":true}\n");
+        let cancelled = tariffc::eval::simulate_json(&d, &trace, Some("2026-04-11T00:00:00Z"), false).unwrap();
+        prop_assert_eq!(&cancelled["customers"][0]["limits"], &Value::Array(vec![]));
+        prop_assert_eq!(&cancelled["customers"][0]["plan"], &Value::Null);
+        trace.push_str("{\"at\":\"2026-04-20T00:00:00Z\",\"customer\":\"c\",\"subscribe\":\"plan:basic@1\"}\n");
+        let back = tariffc::eval::simulate_json(&d, &trace, Some("2026-04-21T00:00:00Z"), false).unwrap();
+        // Only the new subscription's first periodic block: no signup grant the second time.
+        prop_assert_eq!(credits_balance(&back), Decimal::from(100));
+    }
+}
