@@ -210,7 +210,10 @@ fn credits_balance(report: &Value) -> Decimal {
     credits["balance"].as_str().unwrap().parse().unwrap()
 }
 
-fn history() -> impl Strategy<Value = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>)> {
+/// Draws `(month, day, n)` and pack purchases `(month, day)`.
+type History = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
+
+fn history() -> impl Strategy<Value = History> {
     (
         prop::collection::vec((0u32..3, 2u32..28, 0u32..90), 0..12),
         prop::collection::vec((0u32..3, 2u32..28), 0..3),
