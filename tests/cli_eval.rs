@@ -143,7 +143,7 @@ fn simulate_writes_atomically_with_o_and_filters_customers() {
             "simulate",
             "examples/gym.json",
             "--trace",
-            "tests/golden/gym-half-session/trace.jsonl",
+            "examples/gym.jsonl",
             "--format",
             "json",
             "--customer",
@@ -172,7 +172,7 @@ fn simulate_writes_atomically_with_o_and_filters_customers() {
 
 #[test]
 fn simulate_reads_the_trace_from_stdin() {
-    let trace = std::fs::read_to_string("tests/golden/spec-example/trace.jsonl").unwrap();
+    let trace = std::fs::read_to_string("examples/prepaid-credits.jsonl").unwrap();
     let out = tariffc()
         .args([
             "simulate",
@@ -196,7 +196,7 @@ fn simulate_bad_until_is_a_usage_error() {
             "simulate",
             "examples/gym.json",
             "--trace",
-            "tests/golden/gym-half-session/trace.jsonl",
+            "examples/gym.jsonl",
             "--until",
             "2026-02-01",
         ])
@@ -240,10 +240,10 @@ fn schemas_validate_the_goldens() {
             assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
             checked += 1;
             if v["invalid"].as_array().unwrap().is_empty() {
-                for line in std::fs::read_to_string(dir.join("trace.jsonl"))
-                    .unwrap()
-                    .lines()
-                {
+                let text = std::fs::read_to_string(dir.join("trace"))
+                    .map(|p| std::fs::read_to_string(p.trim()).unwrap())
+                    .unwrap_or_else(|_| std::fs::read_to_string(dir.join("trace.jsonl")).unwrap());
+                for line in text.lines() {
                     if line.trim().is_empty() {
                         continue;
                     }

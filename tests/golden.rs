@@ -2,7 +2,7 @@
 //! Golden evaluation files: pricing + trace → expected report, run through the library and the
 //! CLI. Each case is a directory of `tests/golden/`:
 //! - `pricing.json`, or `pricing` holding a path (from the repository root) to a shipped example;
-//! - `trace.jsonl`;
+//! - `trace.jsonl`, or `trace` holding a path to a shipped example trace;
 //! - `args` (optional): extra `simulate` arguments, one per line (`--until`, `--customer`, …);
 //! - `expected.json` (the report, exit 0) or `expected.err` (stderr lines, exit 1).
 //!
@@ -21,6 +21,15 @@ fn pricing_path(dir: &Path) -> PathBuf {
         PathBuf::from(std::fs::read_to_string(indirect).unwrap().trim())
     } else {
         dir.join("pricing.json")
+    }
+}
+
+fn trace_path(dir: &Path) -> PathBuf {
+    let indirect = dir.join("trace");
+    if indirect.exists() {
+        PathBuf::from(std::fs::read_to_string(indirect).unwrap().trim())
+    } else {
+        dir.join("trace.jsonl")
     }
 }
 
@@ -60,7 +69,7 @@ fn run_lib(dir: &Path) -> Result<serde_json::Value, Vec<String>> {
     let doc = loaded
         .document
         .unwrap_or_else(|| panic!("{}: {:#?}", path.display(), loaded.diagnostics));
-    let trace = std::fs::read_to_string(dir.join("trace.jsonl")).unwrap();
+    let trace = std::fs::read_to_string(trace_path(dir)).unwrap();
     match simulate(&doc, trace.as_bytes(), options(&args(dir))) {
         Ok(sim) => sim.json().map_err(|f| vec![format!("{f:?}")]),
         Err(Failure::Invalid(v)) => Err(v),
@@ -148,7 +157,7 @@ fn golden_reports_through_the_cli() {
         cmd.arg("simulate")
             .arg(pricing_path(&dir))
             .arg("--trace")
-            .arg(dir.join("trace.jsonl"))
+            .arg(trace_path(&dir))
             .arg("--format")
             .arg("json")
             .args(args(&dir));
@@ -171,7 +180,7 @@ fn golden_reports_through_the_cli() {
                 .arg("simulate")
                 .arg(pricing_path(&dir))
                 .arg("--trace")
-                .arg(dir.join("trace.jsonl"))
+                .arg(trace_path(&dir))
                 .args(args(&dir))
                 .output()
                 .unwrap();
