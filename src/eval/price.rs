@@ -4,6 +4,7 @@
 //! is [`Overflow`], never rounded); [`round_line`] is the only place money is rounded.
 
 use crate::ir::{Feature, Mode, Rounding, Tier};
+
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// An intermediate that `rust_decimal` cannot hold exactly.
@@ -242,6 +243,112 @@ mod tests {
         // 50 granted, 120 used: 70 are billed at 10.
         let t = vec![tier(Some(100), "10", "0"), tier(None, "5", "0")];
         assert_eq!(amount(&t, Mode::Volume, "70"), d("700"));
+    }
+
+    /// Public worked examples, in cents: (source, mode, tiers (upto, price, base), q, total).
+    #[test]
+    fn published_examples() {
+        type Case<'a> = (&'a str, Mode, Vec<Tier>, &'a str, i64);
+        let cases: Vec<Case> = vec![
+            // Lago, volume charge model: 0.0010/0.0008/0.0006/0.0004 $ per call with a $10 fee
+            // per tier; 65,000 calls cost 65,000 × $0.0006 + $10 = $49.
+            (
+                "lago volume",
+                Mode::Volume,
+                vec![
+                    tier(Some(10_000), "0.1", "1000"),
+                    tier(Some(50_000), "0.08", "1000"),
+                    tier(Some(100_000), "0.06", "1000"),
+                    tier(None, "0.04", "1000"),
+                ],
+                "65000",
+                4900,
+            ),
+            // Lago, graduated: $1 for the first 100 calls, $0.50 for the next 100, $0.10 beyond.
+            (
+                "lago graduated",
+                Mode::Graduated,
+                vec![
+                    tier(Some(100), "100", "0"),
+                    tier(Some(200), "50", "0"),
+                    tier(None, "10", "0"),
+                ],
+                "250",
+                15_500,
+            ),
+            // OpenMeter-style rate card (Zuplo's pricing models): 1,000 at $0.10, to 10,000 at
+            // $0.05, beyond at $0.01; 15,000 units: $600 graduated, $150 volume.
+            (
+                "openmeter graduated",
+                Mode::Graduated,
+                vec![
+                    tier(Some(1000), "10", "0"),
+                    tier(Some(10_000), "5", "0"),
+                    tier(None, "1", "0"),
+                ],
+                "15000",
+                60_000,
+            ),
+            (
+                "openmeter volume",
+                Mode::Volume,
+                vec![
+                    tier(Some(1000), "10", "0"),
+                    tier(Some(10_000), "5", "0"),
+                    tier(None, "1", "0"),
+                ],
+                "15000",
+                15_000,
+            ),
+            // Autumn, graduated: 1,000 at $0.01, to 10,000 at $0.008, beyond at $0.005: $107.
+            (
+                "autumn graduated",
+                Mode::Graduated,
+                vec![
+                    tier(Some(1000), "1", "0"),
+                    tier(Some(10_000), "0.8", "0"),
+                    tier(None, "0.5", "0"),
+                ],
+                "15000",
+                10_700,
+            ),
+        ];
+        for (name, mode, tiers, q, want) in cases {
+            assert_eq!(amount(&tiers, mode, q), Decimal::from(want), "{name}");
+        }
+    }
+
+    /// Stripe's `transform_quantity`: divide usage by `divide_by`, then round up or down.
+    #[test]
+    fn stripe_transform_quantity() {
+        let feature = |by: u64, rounding: Rounding| Feature {
+            id: "feature:x".into(),
+            title: "x".into(),
+            kind: crate::ir::FeatureKind::Balance,
+            base: Decimal::ZERO,
+            mode: Mode::Graduated,
+            aggregate: crate::ir::Aggregate::Sum,
+            tiers: vec![tier(None, "500", "0")],
+            divide: Some(crate::ir::Divide { by, rounding }),
+            grants: vec![],
+            overage: Some(crate::ir::Overage::Bill),
+            cost: None,
+        };
+        let up = feature(1000, Rounding::Up);
+        let down = feature(1000, Rounding::Down);
+        for (q, u, dn) in [
+            ("0", 0, 0),
+            ("1", 1, 0),
+            ("1000", 1, 1),
+            ("1001", 2, 1),
+            ("1999", 2, 1),
+            ("2000.5", 3, 2),
+        ] {
+            assert_eq!(divide(&up, d(q)), Decimal::from(u), "up {q}");
+            assert_eq!(divide(&down, d(q)), Decimal::from(dn), "down {q}");
+        }
+        // 1,001 calls at $5 per started 1,000: $10.
+        assert_eq!(price_feature(&up, d("1001")).unwrap().amount, d("1000"));
     }
 
     #[test]
