@@ -9,50 +9,48 @@ use proptest::prelude::*;
 use reference::gen::{self, Case};
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use tariffc::ir::{Document, Mode, Overage, Tier};
-
-fn golden_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden-ref");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-/// `--until TIME` from a case's optional `args` file.
-fn golden_until(dir: &Path) -> Option<String> {
-    let args = std::fs::read_to_string(dir.join("args")).ok()?;
-    let words: Vec<&str> = args.split_whitespace().collect();
-    let i = words.iter().position(|w| *w == "--until")?;
-    Some(words[i + 1].to_string())
-}
 
 #[test]
 fn reference_reproduces_every_golden_report() {
-    let dirs = golden_dirs();
+    let cases = reference::golden::cases();
     let mut failures = Vec::new();
-    for dir in &dirs {
-        let pricing = std::fs::read_to_string(dir.join("pricing.json")).unwrap();
-        let trace = std::fs::read_to_string(dir.join("trace.jsonl")).unwrap();
-        let expected: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
-                .unwrap();
-        let doc = reference::pricing::read(&pricing);
-        let got = reference::simulate(&doc, &trace, golden_until(dir).as_deref());
-        if got != expected {
+    for case in &cases {
+        let got = reference::simulate(&case.doc, &case.trace, case.until.as_deref());
+        if let Some(diff) = reference::compare::first_difference(&case.expected, &got) {
             failures.push(format!(
-                "{}:\n{}",
-                dir.display(),
+                "{}: {diff}\n{}",
+                case.name,
                 serde_json::to_string_pretty(&got).unwrap()
             ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(dirs.len() >= 10, "golden cases missing: {dirs:?}");
+    assert!(cases.len() >= 16, "golden cases missing");
+}
+
+#[test]
+fn golden_pricing_files_round_trip_through_the_writer() {
+    for case in reference::golden::cases() {
+        let again = reference::pricing::read(&reference::pricing::write(&case.doc));
+        assert_eq!(again, case.doc, "{}:\n{}", case.name, case.pricing);
+    }
+}
+
+#[test]
+fn comparison_finds_the_first_difference_and_ignores_prose() {
+    let a = serde_json::json!({"x": [1, {"reason": "a", "n": "1"}], "y": 2});
+    let b = serde_json::json!({"x": [1, {"reason": "b", "n": "2"}], "y": 2});
+    let diff = reference::compare::first_difference(&a, &b).unwrap();
+    assert!(diff.starts_with("/x/1/reason"), "{diff}");
+    let (a, b) = (
+        reference::compare::strip_prose(&a),
+        reference::compare::strip_prose(&b),
+    );
+    let diff = reference::compare::first_difference(&a, &b).unwrap();
+    assert_eq!(diff, r#"/x/1/n: expected "1", got "2""#);
+    let c = serde_json::json!({"x": [1]});
+    assert_eq!(reference::compare::first_difference(&c, &c), None);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,9 +234,10 @@ fn check_rejections_change_nothing(case: &Case, report: &Value) -> Result<(), Te
     let until = report["until"].as_str().unwrap();
     let again = reference::simulate(&case.doc, &blanked, Some(until));
     for (a, b) in customers(report).iter().zip(customers(&again)) {
-        prop_assert_eq!(&a["invoices"], &b["invoices"]);
-        prop_assert_eq!(&a["limits"], &b["limits"]);
-        prop_assert_eq!(b["rejected"].as_array().unwrap().len(), 0);
+        let same = a["invoices"] == b["invoices"]
+            && a["limits"] == b["limits"]
+            && b["rejected"].as_array().unwrap().is_empty();
+        prop_assert!(same, "{}", reference::compare::repro(case, report, &again));
     }
     Ok(())
 }

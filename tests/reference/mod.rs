@@ -9,7 +9,9 @@
 //! usage of every kind, purchases, recharge switches. Plan switches and cancels are not modelled:
 //! they panic with "unsupported", and the generators never produce them.
 
+pub mod compare;
 pub mod gen;
+pub mod golden;
 pub mod pricing;
 
 use jiff::tz::TimeZone;
