@@ -5,9 +5,11 @@
 //! Written for obvious correctness, not speed: every customer is simulated on its own from its
 //! full list of events; blocks live in one `Vec` and are re-sorted at every draw; every "smallest
 //! k" is found by counting up; every division that the spec truncates or floors is corrected
-//! with an exact multiplication check. Scope: first subscriptions (plus same-plan resubscribes),
-//! usage of every kind, purchases, recharge switches. Plan switches and cancels are not modelled:
-//! they panic with "unsupported", and the generators never produce them.
+//! with an exact multiplication check. Scope: every event kind of a *valid* trace (subscribe,
+//! plan switch, cancel and re-subscribe, usage of every feature kind, purchases, recharge
+//! switches); it does not diagnose invalid lines (it panics on them), so `invalid` is always
+//! empty. One case is refused as unsupported: the default `until` of a trace whose customer
+//! ends with a cancel (the spec does not say which period holds that cancel).
 
 pub mod compare;
 pub mod gen;
@@ -15,7 +17,7 @@ pub mod golden;
 pub mod pricing;
 
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp};
+use jiff::{SignedDuration, Span, Timestamp};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -157,15 +159,6 @@ pub fn period_start(t0: Timestamp, interval: Interval, k: i64) -> Timestamp {
         .to_zoned(TimeZone::UTC)
         .expect("utc")
         .timestamp()
-}
-
-/// Index of the period holding t (t ≥ t0); a boundary belongs to the later period.
-pub fn period_of(t0: Timestamp, interval: Interval, t: Timestamp) -> i64 {
-    let mut k = 0;
-    while period_start(t0, interval, k + 1) <= t {
-        k += 1;
-    }
-    k
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,17 +317,31 @@ struct Block {
     feature: String,
     left: Decimal,
     expiry: Option<Timestamp>,
-    /// 0 periodic, 1 signup, 2 add-on.
+    /// 0 periodic (and units it carried), 1 signup, 2 add-on.
     source: u8,
     issued: Timestamp,
     /// Grant document order, or (purchase number, grant entry).
     order: (usize, usize),
-    /// (feature index, grant index) of the periodic grant that issued it.
+    /// (feature index, grant index) of the current plan's periodic grant that issued it; cleared
+    /// when the block is carried into another plan (it is then never capped again).
     grant: Option<(usize, usize)>,
 }
 
-#[derive(Debug, Default)]
-struct Period {
+impl Block {
+    fn live(&self, t: Timestamp) -> bool {
+        self.expiry.is_none_or(|e| t < e)
+    }
+}
+
+/// One invoiced service period and everything counted in it.
+#[derive(Debug)]
+struct Period<'a> {
+    plan: &'a Plan,
+    start: Timestamp,
+    /// The regular end, or the instant of the switch or cancel that closed it early.
+    end: Timestamp,
+    /// (elapsed, full length) when closed early.
+    proration: Option<(SignedDuration, SignedDuration)>,
     /// Σ accepted n (sum features, costing contributions included).
     used: BTreeMap<String, Decimal>,
     /// Drawn from blocks this period.
@@ -346,10 +353,19 @@ struct Period {
     addon_lines: Vec<Value>,
 }
 
-struct Customer<'a> {
+/// The subscription in force: its plan, the anchor of its periods and the current period index.
+#[derive(Debug, Clone, Copy)]
+struct Sub<'a> {
     plan: &'a Plan,
-    t0: Timestamp,
-    periods: Vec<Period>,
+    anchor: Timestamp,
+    k: usize,
+}
+
+struct Customer<'a> {
+    doc: &'a Document,
+    sub: Option<Sub<'a>>,
+    subscribed_before: bool,
+    periods: Vec<Period<'a>>,
     blocks: Vec<Block>,
     perpetual: BTreeMap<String, Decimal>,
     switches: BTreeMap<String, bool>,
@@ -366,35 +382,65 @@ fn add(m: &mut BTreeMap<String, Decimal>, k: &str, x: Decimal) {
     *m.entry(k.to_string()).or_default() += x;
 }
 
+/// A duration in seconds, fractional seconds beyond microseconds truncated.
+fn seconds(d: SignedDuration) -> Decimal {
+    Decimal::from_i128_with_scale(d.as_micros(), 6).normalize()
+}
+
 impl<'a> Customer<'a> {
+    fn new(doc: &'a Document) -> Self {
+        Customer {
+            doc,
+            sub: None,
+            subscribed_before: false,
+            periods: Vec::new(),
+            blocks: Vec::new(),
+            perpetual: BTreeMap::new(),
+            switches: BTreeMap::new(),
+            purchases: 0,
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn sub(&self) -> Sub<'a> {
+        self.sub.expect("a subscription is in force")
+    }
+
+    fn plan(&self) -> &'a Plan {
+        self.sub().plan
+    }
+
     fn start(&self, k: usize) -> Timestamp {
-        period_start(self.t0, self.plan.interval, k as i64)
+        let s = self.sub();
+        period_start(s.anchor, s.plan.interval, k as i64)
     }
 
-    fn cur(&self) -> usize {
-        self.periods.len() - 1
+    fn next_start(&self) -> Option<Timestamp> {
+        self.sub
+            .map(|s| period_start(s.anchor, s.plan.interval, s.k as i64 + 1))
     }
 
-    fn period(&mut self) -> &mut Period {
+    fn period(&mut self) -> &mut Period<'a> {
         self.periods.last_mut().expect("a period is open")
     }
 
     fn feature(&self, id: &str) -> &'a Feature {
-        self.plan.feature(id).expect("feature of the plan")
+        self.plan().feature(id).expect("feature of the plan")
     }
 
-    fn balance(&self, feature: &str) -> Decimal {
+    fn balance(&self, feature: &str, t: Timestamp) -> Decimal {
         self.blocks
             .iter()
-            .filter(|b| b.feature == feature)
+            .filter(|b| b.feature == feature && b.live(t))
             .map(|b| b.left)
             .sum()
     }
 
-    /// Takes x from the feature's blocks in the spec's draw-down order (caller checked x ≤ balance).
-    fn draw(&mut self, feature: &str, x: Decimal) {
+    /// Takes x from the feature's live blocks in the spec's draw-down order.
+    fn draw(&mut self, feature: &str, x: Decimal, t: Timestamp) {
         let mut idx: Vec<usize> = (0..self.blocks.len())
-            .filter(|&i| self.blocks[i].feature == feature)
+            .filter(|&i| self.blocks[i].feature == feature && self.blocks[i].live(t))
             .collect();
         idx.sort_by_key(|&i| {
             let b = &self.blocks[i];
@@ -407,19 +453,18 @@ impl<'a> Customer<'a> {
             need -= take;
         }
         assert!(need.is_zero(), "drew more than the balance");
-        self.blocks.retain(|b| !b.left.is_zero());
     }
 
     fn rule_enabled(&self, feature: &str) -> Option<&'a tariffc::ir::Recharge> {
-        let rule = self.plan.recharge.iter().find(|r| r.feature == feature)?;
+        let rule = self.plan().recharge.iter().find(|r| r.feature == feature)?;
         let on = self.switches.get(feature).copied().unwrap_or(rule.enabled);
         on.then_some(rule)
     }
 
     fn buy(&mut self, addon: &str, k: i64, at: Timestamp, auto: bool) {
-        let a = self.plan.addon(addon).expect("add-on of the plan");
+        let a = self.plan().addon(addon).expect("add-on of the plan");
         self.purchases += 1;
-        let p = self.cur();
+        let p = self.sub().k;
         for (i, g) in a.grants.iter().enumerate() {
             let expiry = g.expires_after.map(|e| self.start(p + e as usize));
             self.blocks.push(Block {
@@ -444,8 +489,12 @@ impl<'a> Customer<'a> {
         let Some(rule) = self.rule_enabled(feature) else {
             return;
         };
-        let pack = self.plan.addon(&rule.buy).expect("buy").pack_size(feature);
-        let balance = self.balance(feature);
+        let pack = self
+            .plan()
+            .addon(&rule.buy)
+            .expect("buy")
+            .pack_size(feature);
+        let balance = self.balance(feature, at);
         if balance < rule.below {
             let mut k = 1;
             while balance + pack * Decimal::from(k) < rule.below {
@@ -455,17 +504,32 @@ impl<'a> Customer<'a> {
         }
     }
 
-    fn open_period(&mut self, k: usize) {
+    /// Period k of the current subscription starts: expiry, rollover caps, issue, recharge.
+    fn open_period(&mut self, k: usize, signup: bool) {
+        let mut sub = self.sub();
+        sub.k = k;
+        self.sub = Some(sub);
+        let plan = sub.plan;
         let t = self.start(k);
-        let mut p = Period::default();
-        for f in &self.plan.features {
+        let mut p = Period {
+            plan,
+            start: t,
+            end: self.start(k + 1),
+            proration: None,
+            used: BTreeMap::new(),
+            drawn: BTreeMap::new(),
+            through_tiers: BTreeMap::new(),
+            gauge: BTreeMap::new(),
+            addon_lines: Vec::new(),
+        };
+        for f in &plan.features {
             if f.aggregate == Aggregate::Perpetual && f.kind == FeatureKind::Gauge {
                 p.gauge.insert(f.id.clone(), get(&self.perpetual, &f.id));
             }
         }
         self.periods.push(p);
-        self.blocks.retain(|b| b.expiry.is_none_or(|e| e > t));
-        for (fi, f) in self.plan.features.iter().enumerate() {
+        self.blocks.retain(|b| b.live(t));
+        for (fi, f) in plan.features.iter().enumerate() {
             for (gi, g) in f.grants.iter().enumerate() {
                 match g.schedule {
                     Schedule::Every(n) if k % n as usize == 0 => {
@@ -487,7 +551,7 @@ impl<'a> Customer<'a> {
                             grant: Some((fi, gi)),
                         });
                     }
-                    Schedule::Signup if k == 0 => {
+                    Schedule::Signup if k == 0 && signup => {
                         let expiry = g.expires_after.map(|e| self.start(e as usize));
                         self.blocks.push(Block {
                             feature: f.id.clone(),
@@ -503,7 +567,7 @@ impl<'a> Customer<'a> {
                 }
             }
         }
-        for rule in &self.plan.recharge {
+        for rule in &plan.recharge {
             self.recharge_check(&rule.feature, t);
         }
     }
@@ -521,7 +585,82 @@ impl<'a> Customer<'a> {
             self.blocks[i].left -= cut;
             excess -= cut;
         }
-        self.blocks.retain(|b| !b.left.is_zero());
+    }
+
+    /// Opens every period of the current subscription that starts before t.
+    fn advance_before(&mut self, t: Timestamp) {
+        while let Some(next) = self.next_start() {
+            if next >= t {
+                break;
+            }
+            let k = self.sub().k + 1;
+            self.open_period(k, false);
+        }
+    }
+
+    /// Closes the current period at t: prorated when t is not its regular end.
+    fn close(&mut self, t: Timestamp) {
+        let p = self.period();
+        if t != p.end {
+            p.proration = Some((t.duration_since(p.start), p.end.duration_since(p.start)));
+            p.end = t;
+        }
+    }
+
+    fn subscribe(&mut self, e: &Event, id: &str) {
+        let plan = self.doc.plan(id).expect("plan of the document");
+        match self.sub {
+            None => {
+                self.sub = Some(Sub {
+                    plan,
+                    anchor: e.at,
+                    k: 0,
+                });
+                let signup = !self.subscribed_before;
+                self.subscribed_before = true;
+                self.open_period(0, signup);
+            }
+            Some(s) if s.plan.id == id => self.warnings.push(json!({
+                "line": e.line, "code": "resubscribe-same-plan",
+                "message": format!("already subscribed to {id}"),
+            })),
+            Some(s) => {
+                self.close(e.at);
+                let old = s.plan;
+                for (fi, f) in old.features.iter().enumerate() {
+                    for (gi, g) in f.grants.iter().enumerate() {
+                        if matches!(g.schedule, Schedule::Every(_)) {
+                            let current = (0..self.blocks.len())
+                                .filter(|&i| self.blocks[i].grant == Some((fi, gi)))
+                                .max_by_key(|&i| self.blocks[i].issued);
+                            if let Some(i) = current {
+                                self.blocks.remove(i);
+                            }
+                        }
+                    }
+                }
+                self.blocks.retain(|b| {
+                    plan.feature(&b.feature)
+                        .is_some_and(|f| f.kind == FeatureKind::Balance)
+                });
+                for b in &mut self.blocks {
+                    b.grant = None;
+                }
+                self.sub = Some(Sub {
+                    plan,
+                    anchor: e.at,
+                    k: 0,
+                });
+                self.open_period(0, false);
+            }
+        }
+    }
+
+    fn cancel(&mut self, e: &Event) {
+        self.close(e.at);
+        self.blocks.clear();
+        self.perpetual.clear();
+        self.sub = None;
     }
 
     /// Usage x of a balance feature at `at`; on refusal, (need from blocks, balance left).
@@ -529,28 +668,27 @@ impl<'a> Customer<'a> {
         let cap = f.cap().map(Decimal::from);
         let (tier_part, beyond) = match cap {
             Some(c) => {
-                let allowance =
-                    (c - get(&self.periods[self.cur()].through_tiers, &f.id)).max(Decimal::ZERO);
-                let part = x.min(allowance);
+                let through = get(&self.periods[self.periods.len() - 1].through_tiers, &f.id);
+                let part = x.min((c - through).max(Decimal::ZERO));
                 (part, x - part)
             }
             None => (Decimal::ZERO, x),
         };
-        let balance = self.balance(&f.id);
+        let balance = self.balance(&f.id, at);
         let deny = f.overage == Some(Overage::Deny) && (f.tiers.is_empty() || cap.is_some());
         if deny && beyond > balance {
             let Some(rule) = self.rule_enabled(&f.id) else {
                 return Err((beyond, balance));
             };
-            let pack = self.plan.addon(&rule.buy).expect("buy").pack_size(&f.id);
+            let pack = self.plan().addon(&rule.buy).expect("buy").pack_size(&f.id);
             let mut k = 1;
             while balance + pack * Decimal::from(k) < rule.below + beyond {
                 k += 1;
             }
             self.buy(&rule.buy, k, at, true);
         }
-        let drawn = beyond.min(self.balance(&f.id));
-        self.draw(&f.id, drawn);
+        let drawn = beyond.min(self.balance(&f.id, at));
+        self.draw(&f.id, drawn, at);
         let p = self.period();
         add(&mut p.used, &f.id, x);
         add(&mut p.drawn, &f.id, drawn);
@@ -598,7 +736,7 @@ impl<'a> Customer<'a> {
                 }
             }
             FeatureKind::Gauge => {
-                let current = get(&self.periods[self.cur()].gauge, id);
+                let current = get(&self.period().gauge, id);
                 let new = match f.aggregate {
                     Aggregate::Max => current.max(n),
                     Aggregate::Last => n,
@@ -625,12 +763,8 @@ impl<'a> Customer<'a> {
 
     fn apply(&mut self, e: &Event) {
         match &e.kind {
-            Kind::Subscribe(p) if *p == self.plan.id => self.warnings.push(json!({
-                "line": e.line, "code": "resubscribe-same-plan",
-                "message": format!("already subscribed to {p}"),
-            })),
-            Kind::Subscribe(_) => panic!("unsupported: plan switch (line {})", e.line),
-            Kind::Cancel => panic!("unsupported: cancel (line {})", e.line),
+            Kind::Subscribe(p) => self.subscribe(e, p),
+            Kind::Cancel => self.cancel(e),
             Kind::Usage { feature, n, set } => self.usage(e, feature, *n, *set),
             Kind::Purchase { addon, quantity } => self.buy(addon, *quantity, e.at, false),
             Kind::Recharge { feature, enabled } => {
@@ -642,17 +776,66 @@ impl<'a> Customer<'a> {
         }
     }
 
+    /// A switch to another plan or a cancel: what takes effect first at a period start.
+    fn is_lifecycle_change(&self, e: &Event) -> bool {
+        match &e.kind {
+            Kind::Cancel => true,
+            Kind::Subscribe(p) => self.sub.is_some_and(|s| s.plan.id != *p),
+            _ => false,
+        }
+    }
+
+    /// Runs the customer's events (all before `until`, sorted), then opens every period that
+    /// starts before `until` (none when `until` is not known yet).
+    fn run(&mut self, events: &[&Event], until: Option<Timestamp>) {
+        let mut i = 0;
+        while i < events.len() {
+            let t = events[i].at;
+            let j = i + events[i..].iter().take_while(|e| e.at == t).count();
+            let group = &events[i..j];
+            self.advance_before(t);
+            let mut hoisted = None;
+            if self.next_start() == Some(t) {
+                hoisted = group.iter().position(|e| self.is_lifecycle_change(e));
+                if hoisted.is_none() {
+                    let k = self.sub().k + 1;
+                    self.open_period(k, false);
+                }
+            }
+            if let Some(h) = hoisted {
+                self.apply(group[h]);
+            }
+            for (n, e) in group.iter().enumerate() {
+                if Some(n) != hoisted {
+                    self.apply(e);
+                }
+            }
+            i = j;
+        }
+        if let Some(u) = until {
+            self.advance_before(u);
+        }
+    }
+
     fn invoices(&self, until: Timestamp) -> Vec<Value> {
         let mut out = Vec::new();
-        for (k, p) in self.periods.iter().enumerate() {
-            let end = self.start(k + 1);
+        for p in &self.periods {
             let mut lines = Vec::new();
-            for f in self.plan.features.iter().filter(|f| f.base > Decimal::ZERO) {
-                lines.push(json!({
-                    "kind": "base", "feature": f.id, "quantity": "1", "amount": round_money(f.base),
-                }));
+            for f in p.plan.features.iter().filter(|f| f.base > Decimal::ZERO) {
+                lines.push(match p.proration {
+                    None => json!({
+                        "kind": "base", "feature": f.id, "quantity": "1",
+                        "amount": round_money(f.base),
+                    }),
+                    Some((elapsed, length)) => json!({
+                        "kind": "base", "feature": f.id, "quantity": "1",
+                        "amount": round_money(f.base * seconds(elapsed) / seconds(length)),
+                        "full_amount": dec(f.base),
+                        "fraction": { "elapsed": dec(seconds(elapsed)), "length": dec(seconds(length)) },
+                    }),
+                });
             }
-            for f in self.plan.features.iter().filter(|f| f.is_metered()) {
+            for f in p.plan.features.iter().filter(|f| f.is_metered()) {
                 let (used, covered) = match f.kind {
                     FeatureKind::Gauge => (get(&p.gauge, &f.id), Decimal::ZERO),
                     _ => (get(&p.used, &f.id), get(&p.drawn, &f.id)),
@@ -670,25 +853,30 @@ impl<'a> Customer<'a> {
                 .map(|l| l["amount"].as_i64().expect("amount"))
                 .sum();
             out.push(json!({
-                "plan": self.plan.id, "currency": self.plan.currency.code,
-                "period": { "start": ts(self.start(k)), "end": ts(end) },
-                "status": if end <= until { "final" } else { "draft" },
+                "plan": p.plan.id, "currency": p.plan.currency.code,
+                "period": { "start": ts(p.start), "end": ts(p.end) },
+                "status": if p.end <= until { "final" } else { "draft" },
                 "lines": lines, "total": total,
             }));
         }
         out
     }
 
-    /// The feature's row of `limits` as of the end of the simulation.
-    fn limit(&self, f: &Feature) -> Value {
-        let p = &self.periods[self.cur()];
+    /// The feature's row of `limits` as of `until`.
+    fn limit(&self, f: &Feature, until: Timestamp) -> Value {
+        let p = &self.periods[self.periods.len() - 1];
         let cap = f.cap().map(Decimal::from);
         let opt = |d: Option<Decimal>| d.map_or(Value::Null, |d| json!(dec(d)));
         let (used, balance, limit, remaining) = match f.kind {
             FeatureKind::Flat => (Decimal::ONE, Decimal::ZERO, None, None),
             FeatureKind::Balance => {
-                let (limit, remaining) = self.balance_limit(f);
-                (get(&p.used, &f.id), self.balance(&f.id), limit, remaining)
+                let (limit, remaining) = self.balance_limit(f, until);
+                (
+                    get(&p.used, &f.id),
+                    self.limits_balance(&f.id, until),
+                    limit,
+                    remaining,
+                )
             }
             FeatureKind::Gauge => {
                 let used = get(&p.gauge, &f.id);
@@ -698,8 +886,11 @@ impl<'a> Customer<'a> {
                 let cost = f.cost.as_ref().expect("cost");
                 let target = self.feature(&cost.feature);
                 let used = get(&p.used, &f.id);
-                let balance = div12(self.balance(&target.id), cost.amount);
-                let remaining = self.balance_limit(target).1.map(|r| div12(r, cost.amount));
+                let balance = div12(self.limits_balance(&target.id, until), cost.amount);
+                let remaining = self
+                    .balance_limit(target, until)
+                    .1
+                    .map(|r| div12(r, cost.amount));
                 (used, balance, remaining.map(|r| used + r), remaining)
             }
         };
@@ -715,14 +906,21 @@ impl<'a> Customer<'a> {
         Value::Object(m)
     }
 
+    /// Live blocks just before `until` (a block expiring exactly at `until` still counts).
+    fn limits_balance(&self, feature: &str, until: Timestamp) -> Decimal {
+        self.blocks
+            .iter()
+            .filter(|b| b.feature == feature && b.expiry.is_none_or(|e| e >= until))
+            .map(|b| b.left)
+            .sum()
+    }
+
     /// (limit, remaining) of a balance feature.
-    fn balance_limit(&self, f: &Feature) -> (Option<Decimal>, Option<Decimal>) {
-        let p = &self.periods[self.cur()];
-        let (used, balance, drawn) = (
-            get(&p.used, &f.id),
-            self.balance(&f.id),
-            get(&p.drawn, &f.id),
-        );
+    fn balance_limit(&self, f: &Feature, until: Timestamp) -> (Option<Decimal>, Option<Decimal>) {
+        let p = &self.periods[self.periods.len() - 1];
+        let used = get(&p.used, &f.id);
+        let drawn = get(&p.drawn, &f.id);
+        let balance = self.limits_balance(&f.id, until);
         if f.tiers.is_empty() {
             (Some(drawn + balance), Some(balance))
         } else if let Some(cap) = f.cap() {
@@ -740,6 +938,16 @@ impl<'a> Customer<'a> {
 /// A summary row: currency, purchased, auto, recharges, revenue.
 type AddonRow = (String, i64, i64, i64, i64);
 
+/// The end of the period holding the customer's last event (for the default `until`).
+fn end_of_last_period(doc: &Document, events: &[&Event]) -> Timestamp {
+    let mut c = Customer::new(doc);
+    c.run(events, None);
+    match c.sub {
+        Some(_) => c.periods.last().expect("a period").end,
+        None => panic!("unsupported: default until after a trailing cancel (give --until)"),
+    }
+}
+
 /// The `simulate --format json` report of a valid trace, as the spec describes it.
 pub fn simulate(doc: &Document, trace: &str, until: Option<&str>) -> Value {
     let events = parse_trace(trace);
@@ -755,23 +963,11 @@ pub fn simulate(doc: &Document, trace: &str, until: Option<&str>) -> Value {
             .filter(|e| e.customer == c)
             .collect::<Vec<_>>()
     };
-    let anchor = |evs: &[&Event]| -> (Timestamp, &Plan) {
-        let first = evs.first().expect("a customer has lines");
-        let Kind::Subscribe(p) = &first.kind else {
-            panic!("line {}: event before subscribing", first.line)
-        };
-        (first.at, doc.plan(p).expect("plan of the document"))
-    };
     let until = match until {
         Some(u) => parse_time(u),
         None => order
             .iter()
-            .map(|c| {
-                let evs = of(c);
-                let (t0, plan) = anchor(&evs);
-                let last = evs.last().expect("lines").at;
-                period_start(t0, plan.interval, period_of(t0, plan.interval, last) + 1)
-            })
+            .map(|c| end_of_last_period(doc, &of(c)))
             .max()
             .expect("a trace with at least one customer"),
     };
@@ -785,40 +981,19 @@ pub fn simulate(doc: &Document, trace: &str, until: Option<&str>) -> Value {
         if evs.is_empty() {
             continue;
         }
-        let (t0, plan) = anchor(&evs);
-        let mut cust = Customer {
-            plan,
-            t0,
-            periods: Vec::new(),
-            blocks: Vec::new(),
-            perpetual: BTreeMap::new(),
-            switches: BTreeMap::new(),
-            purchases: 0,
-            rejected: Vec::new(),
-            warnings: Vec::new(),
-        };
-        cust.open_period(0);
-        for e in &evs[1..] {
-            while cust.start(cust.cur() + 1) <= e.at {
-                cust.open_period(cust.cur() + 1);
-            }
-            cust.apply(e);
-        }
-        while cust.start(cust.cur() + 1) < until {
-            cust.open_period(cust.cur() + 1);
-        }
+        let mut cust = Customer::new(doc);
+        cust.run(&evs, Some(until));
         let invs = cust.invoices(until);
         for inv in &invs {
-            *totals.entry(plan.currency.code.clone()).or_default() +=
-                inv["total"].as_i64().expect("total");
+            let currency = inv["currency"].as_str().expect("currency").to_string();
+            *totals.entry(currency.clone()).or_default() += inv["total"].as_i64().expect("total");
             for l in inv["lines"].as_array().expect("lines") {
                 if l["kind"] == "addon" {
-                    let row = addons
-                        .entry((
-                            plan.id.clone(),
-                            l["addon"].as_str().expect("id").to_string(),
-                        ))
-                        .or_insert((plan.currency.code.clone(), 0, 0, 0, 0));
+                    let key = (
+                        inv["plan"].as_str().expect("plan").to_string(),
+                        l["addon"].as_str().expect("id").to_string(),
+                    );
+                    let row = addons.entry(key).or_insert((currency.clone(), 0, 0, 0, 0));
                     let q = l["quantity"].as_i64().expect("quantity");
                     let auto = l["auto"] == true;
                     row.1 += q;
@@ -831,9 +1006,19 @@ pub fn simulate(doc: &Document, trace: &str, until: Option<&str>) -> Value {
         applied += evs.len();
         rejected += cust.rejected.len();
         invoices += invs.len();
-        let limits: Vec<Value> = plan.features.iter().map(|f| cust.limit(f)).collect();
+        let (plan, limits) = match cust.sub {
+            Some(s) => (
+                json!(s.plan.id),
+                s.plan
+                    .features
+                    .iter()
+                    .map(|f| cust.limit(f, until))
+                    .collect(),
+            ),
+            None => (Value::Null, Vec::new()),
+        };
         customers.push(json!({
-            "customer": c, "plan": plan.id, "invoices": invs, "limits": limits,
+            "customer": c, "plan": plan, "invoices": invs, "limits": limits,
             "rejected": cust.rejected, "warnings": cust.warnings,
         }));
     }
