@@ -5,8 +5,8 @@
 //! tiers, `divide` only with one tier without base, grants only on balance features, rollover only
 //! on periodic grants, cost and add-on grants naming balance features of the same plan, at most
 //! one recharge rule per feature whose add-on grants it a positive amount, `overage` only where
-//! allowed (`bill` needs tiers). Traces are valid: sorted per customer, every event kind but
-//! plan switches and cancels (not modelled by the reference).
+//! allowed (`bill` needs tiers). Traces are valid: sorted per customer, every event kind (plan
+//! switches and cancels only in [`lifecycle_case`]).
 
 use super::pricing::decide_kinds;
 use super::{dec, period_start, ts};
@@ -253,9 +253,9 @@ pub fn plan(dice: &mut Dice, id: &str) -> Plan {
     }
 }
 
-/// One or two valid plans.
-pub fn document(dice: &mut Dice) -> Document {
-    let count = 1 + dice.pick(2);
+/// `least` to `least + 1` valid plans.
+pub fn document(dice: &mut Dice, least: usize) -> Document {
+    let count = least + dice.pick(2);
     Document {
         plans: (0..count)
             .map(|i| plan(dice, &format!("plan:p{i}@1")))
@@ -272,75 +272,112 @@ fn at_text(dice: &mut Dice, t: Timestamp) -> String {
     }
 }
 
-/// A valid trace for the document: a few customers, each sorted by time, interleaved.
-pub fn trace(dice: &mut Dice, doc: &Document) -> (String, Option<String>) {
+/// The body of one non-lifecycle event for the plan (`None` when the plan offers nothing).
+fn body(dice: &mut Dice, plan: &Plan) -> Option<String> {
+    let usable: Vec<&Feature> = plan
+        .features
+        .iter()
+        .filter(|f| f.kind != FeatureKind::Flat)
+        .collect();
+    Some(match dice.pick(8) {
+        0 | 1 if !plan.addons.is_empty() => {
+            let a = &plan.addons[dice.pick(plan.addons.len())];
+            match dice.pick(3) {
+                0 => format!(r#""purchase":"{}""#, a.id),
+                q => format!(r#""purchase":"{}","quantity":{}"#, a.id, q),
+            }
+        }
+        2 if !plan.recharge.is_empty() => {
+            let r = &plan.recharge[dice.pick(plan.recharge.len())];
+            format!(
+                r#""recharge":{{"feature":"{}","enabled":{}}}"#,
+                r.feature,
+                dice.pick(2) == 0
+            )
+        }
+        _ if !usable.is_empty() => {
+            let f = usable[dice.pick(usable.len())];
+            let mut ns = ds(&["1", "0", "2", "0.5", "3", "5", "10", "25"]);
+            if f.aggregate == Aggregate::Perpetual {
+                ns.extend(ds(&["-1", "-3"]));
+            }
+            let n = dec(dice.one_of(&ns));
+            if f.aggregate == Aggregate::Perpetual && dice.chance(3) {
+                format!(r#""feature":"{}","n":{},"set":true"#, f.id, n)
+            } else {
+                format!(r#""feature":"{}","n":{}"#, f.id, n)
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A valid trace for the document: a few customers, each sorted by time, interleaved; with
+/// `lifecycle`, also plan switches, cancels and re-subscribes. Never two subscribes or cancels of
+/// one customer at one instant, never a switch or cancel after another line of the same instant
+/// (so hoisting at a period start never reorders lines), nothing at a cancel's instant after it.
+pub fn trace(dice: &mut Dice, doc: &Document, lifecycle: bool) -> (String, Option<String>) {
     let jan1: Timestamp = "2026-01-01T00:00:00Z".parse().expect("time");
     let customers = 1 + dice.pick(3);
     let mut queues: Vec<Vec<(Timestamp, String)>> = Vec::new();
+    let mut trailing_cancel = false;
     for c in 0..customers {
-        let plan = &doc.plans[dice.pick(doc.plans.len())];
+        let first = &doc.plans[dice.pick(doc.plans.len())];
         let id = format!("org:{c}");
         let day = dice.one_of(&[0i64, 30, 14, 27, 59]);
         let t0 = jan1 + SignedDuration::from_hours(24 * day + dice.one_of(&[0i64, 9]));
-        let mut events = vec![(t0, format!(r#""subscribe":"{}""#, plan.id))];
-        let usable: Vec<&Feature> = plan
-            .features
-            .iter()
-            .filter(|f| f.kind != FeatureKind::Flat)
+        let mut times: Vec<Timestamp> = (0..dice.pick(if lifecycle { 16 } else { 11 }))
+            .map(|_| {
+                let k = dice.pick(3) as i64;
+                let offset = dice.one_of(&[
+                    SignedDuration::ZERO,
+                    SignedDuration::from_hours(1),
+                    SignedDuration::from_hours(24 * 3),
+                    SignedDuration::from_millis(1500),
+                    SignedDuration::from_hours(24 * 10),
+                ]);
+                period_start(t0, first.interval, k) + offset
+            })
             .collect();
-        for _ in 0..dice.pick(11) {
-            let k = dice.pick(3) as i64;
-            let offset = dice.one_of(&[
-                SignedDuration::ZERO,
-                SignedDuration::from_hours(1),
-                SignedDuration::from_hours(24 * 3),
-                SignedDuration::from_millis(1500),
-                SignedDuration::from_hours(24 * 10),
-            ]);
-            let t = period_start(t0, plan.interval, k) + offset;
-            let body = match dice.pick(8) {
-                0 | 1 if !plan.addons.is_empty() => {
-                    let a = &plan.addons[dice.pick(plan.addons.len())];
-                    match dice.pick(3) {
-                        0 => format!(r#""purchase":"{}""#, a.id),
-                        q => format!(r#""purchase":"{}","quantity":{}"#, a.id, q),
-                    }
+        times.sort();
+        let mut events = vec![(t0, format!(r#""subscribe":"{}""#, first.id))];
+        let mut plan = Some(first);
+        let mut last_lifecycle = t0;
+        let mut cancelled_at = None;
+        for t in times {
+            let previous = events[events.len() - 1].0;
+            let may_lifecycle = t != last_lifecycle && t != previous;
+            let change = lifecycle && may_lifecycle && dice.chance(5);
+            let line = match plan {
+                None if cancelled_at == Some(t) || !may_lifecycle => None,
+                None => {
+                    let p = &doc.plans[dice.pick(doc.plans.len())];
+                    plan = Some(p);
+                    Some(format!(r#""subscribe":"{}""#, p.id))
                 }
-                2 if !plan.recharge.is_empty() => {
-                    let r = &plan.recharge[dice.pick(plan.recharge.len())];
-                    format!(
-                        r#""recharge":{{"feature":"{}","enabled":{}}}"#,
-                        r.feature,
-                        dice.pick(2) == 0
-                    )
+                Some(p) if t != last_lifecycle && dice.chance(12) => {
+                    Some(format!(r#""subscribe":"{}""#, p.id))
                 }
-                3 if dice.chance(4) => format!(r#""subscribe":"{}""#, plan.id),
-                _ if !usable.is_empty() => {
-                    let f = usable[dice.pick(usable.len())];
-                    let mut ns = ds(&["1", "0", "2", "0.5", "3", "5", "10", "25"]);
-                    if f.aggregate == Aggregate::Perpetual {
-                        ns.extend(ds(&["-1", "-3"]));
-                    }
-                    let n = dec(dice.one_of(&ns));
-                    if f.aggregate == Aggregate::Perpetual && dice.chance(3) {
-                        format!(
-                            r#""feature":"{}","n":{},"set":true"#,
-                            f.id,
-                            n.trim_start_matches('-')
-                        )
-                    } else {
-                        format!(r#""feature":"{}","n":{}"#, f.id, n)
-                    }
+                Some(_) if change && dice.chance(3) => {
+                    plan = None;
+                    cancelled_at = Some(t);
+                    Some(r#""cancel":true"#.to_string())
                 }
-                _ => continue,
+                Some(_) if change => {
+                    let p = &doc.plans[dice.pick(doc.plans.len())];
+                    plan = Some(p);
+                    Some(format!(r#""subscribe":"{}""#, p.id))
+                }
+                Some(p) => body(dice, p),
             };
-            events.push((t, body));
+            if let Some(line) = line {
+                if line.starts_with(r#""subscribe""#) || line.starts_with(r#""cancel""#) {
+                    last_lifecycle = t;
+                }
+                events.push((t.max(t0), line));
+            }
         }
-        events[1..].sort_by_key(|e| e.0);
-        let t0 = events[0].0;
-        for e in &mut events[1..] {
-            e.0 = e.0.max(t0);
-        }
+        trailing_cancel |= plan.is_none();
         let lines = events
             .into_iter()
             .map(|(t, body)| {
@@ -370,7 +407,7 @@ pub fn trace(dice: &mut Dice, doc: &Document) -> (String, Option<String>) {
         }
     }
     let until = match dice.pick(4) {
-        0 | 1 => None,
+        0 | 1 if !trailing_cancel => None,
         _ => Some(ts(jan1
             + SignedDuration::from_hours(
                 24 * dice.one_of(&[10i64, 31, 45, 62, 1]),
@@ -387,11 +424,21 @@ pub struct Case {
     pub until: Option<String>,
 }
 
+/// Plans and traces without plan switches or cancels.
 pub fn case() -> impl Strategy<Value = Case> {
-    proptest::collection::vec(any::<u8>(), 0..400).prop_map(|bytes| {
+    cases(false)
+}
+
+/// Plans and traces with plan switches, cancels and re-subscribes.
+pub fn lifecycle_case() -> impl Strategy<Value = Case> {
+    cases(true)
+}
+
+fn cases(lifecycle: bool) -> impl Strategy<Value = Case> {
+    proptest::collection::vec(any::<u8>(), 0..400).prop_map(move |bytes| {
         let mut dice = Dice::new(bytes);
-        let doc = document(&mut dice);
-        let (trace, until) = trace(&mut dice, &doc);
+        let doc = document(&mut dice, if lifecycle { 2 } else { 1 });
+        let (trace, until) = trace(&mut dice, &doc, lifecycle);
         Case { doc, trace, until }
     })
 }
