@@ -1,6 +1,9 @@
-//! `tariffc compile`.
+//! `tariffc compile`: the checked IR as canonical JSON.
+//!
+//! Invariant: the same document always gives byte-identical output (the IR keeps document
+//! order, decimals are normalized and serialized as strings).
 
-use crate::cli::{CliError, CmdResult, Global};
+use crate::cli::{CliError, CmdResult, Exit, Global};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -11,6 +14,20 @@ pub struct Args {
     pub output: Option<std::path::PathBuf>,
 }
 
-pub fn run(_args: &Args, _global: &Global) -> CmdResult {
-    Err(CliError::new("`compile` is not implemented yet"))
+pub fn run(args: &Args, global: &Global) -> CmdResult {
+    let (_, document) = match global.load_checked(&args.file)? {
+        Ok(loaded) => loaded,
+        Err(exit) => return Ok(exit),
+    };
+    let json = to_json(&document)?;
+    crate::output::write_output(args.output.as_deref(), json.as_bytes())?;
+    Ok(Exit::Success)
+}
+
+/// The canonical JSON text of a checked document: pretty, two-space indent, final newline.
+pub fn to_json(document: &crate::ir::Document) -> Result<String, CliError> {
+    let mut json = serde_json::to_string_pretty(document)
+        .map_err(|e| CliError::new(format!("cannot serialize the IR: {e}")))?;
+    json.push('\n');
+    Ok(json)
 }
