@@ -286,3 +286,23 @@ proptest! {
         prop_assert_eq!(reference::pricing::read(&text), case.doc);
     }
 }
+
+/// The checker reads every golden pricing file as the reference's own reader does, so golden
+/// cases mean the same thing to the reference and to the real evaluator.
+#[test]
+fn checker_reads_golden_pricing_like_the_reference() {
+    let mut failures = Vec::new();
+    for case in reference::golden::cases() {
+        let source = tariffc::source::Source::new("pricing.json", case.pricing.as_str());
+        let loaded = tariffc::load::load(source, tariffc::source::SourceFormat::Json);
+        match loaded.document {
+            Some(doc) if doc == case.doc => {}
+            Some(doc) => failures.push(format!(
+                "{}: checker\n{doc:#?}\nreference\n{:#?}",
+                case.name, case.doc
+            )),
+            None => failures.push(format!("{}: {:#?}", case.name, loaded.diagnostics)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
