@@ -285,6 +285,22 @@ proptest! {
         let text = reference::pricing::write(&case.doc);
         prop_assert_eq!(reference::pricing::read(&text), case.doc);
     }
+
+    /// Every generated plan obeys the checker: it accepts the document and builds the same IR.
+    #[test]
+    fn generated_plans_pass_the_checker(case in gen::lifecycle_case()) {
+        let text = reference::pricing::write(&case.doc);
+        let source = tariffc::source::Source::new("pricing.json", text.as_str());
+        let loaded = tariffc::load::load(source, tariffc::source::SourceFormat::Json);
+        let errors: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{d:?}"))
+            .collect();
+        prop_assert!(errors.is_empty(), "{}\n{}", errors.join("\n"), text);
+        prop_assert_eq!(loaded.document, Some(case.doc));
+    }
 }
 
 /// The checker reads every golden pricing file as the reference's own reader does, so golden
