@@ -66,3 +66,68 @@ pub fn repro(case: &Case, expected: &Value, got: &Value) -> String {
         pretty(got),
     )
 }
+
+/// A smaller case for which `still` holds: whole customers, then single lines, are deleted
+/// greedily. `still` is treated as false where it panics (the reference panics on the invalid
+/// traces a deletion can produce), so every step keeps a valid trace.
+pub fn minimize(case: &Case, still: impl Fn(&Case) -> bool) -> Case {
+    let holds = |c: &Case| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| still(c))).unwrap_or(false)
+    };
+    let with_lines = |lines: &[&str]| Case {
+        doc: case.doc.clone(),
+        trace: lines.iter().map(|l| format!("{l}\n")).collect(),
+        until: case.until.clone(),
+    };
+    let customer = |line: &str| {
+        serde_json::from_str::<Value>(line)
+            .ok()
+            .and_then(|v| v["customer"].as_str().map(str::to_string))
+    };
+    let mut best = case.clone();
+    loop {
+        let lines: Vec<&str> = best
+            .trace
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let mut customers: Vec<String> = lines.iter().filter_map(|l| customer(l)).collect();
+        customers.dedup();
+        let smaller = customers.iter().find_map(|c| {
+            let kept: Vec<&str> = lines
+                .iter()
+                .copied()
+                .filter(|l| customer(l).as_deref() != Some(c.as_str()))
+                .collect();
+            let candidate = with_lines(&kept);
+            (!kept.is_empty() && holds(&candidate)).then_some(candidate)
+        });
+        match smaller {
+            Some(c) => best = c,
+            None => break,
+        }
+    }
+    let mut i = 0;
+    loop {
+        let lines: Vec<&str> = best
+            .trace
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        if i >= lines.len() {
+            return best;
+        }
+        let kept: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, l)| *l)
+            .collect();
+        let candidate = with_lines(&kept);
+        if holds(&candidate) {
+            best = candidate;
+        } else {
+            i += 1;
+        }
+    }
+}
