@@ -26,7 +26,7 @@ fn reference_reproduces_every_golden_report() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(cases.len() >= 20, "golden cases missing");
+    assert!(cases.len() >= 24, "golden cases missing");
 }
 
 #[test]
