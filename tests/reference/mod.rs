@@ -646,6 +646,10 @@ impl<'a> Customer<'a> {
                 for b in &mut self.blocks {
                     b.grant = None;
                 }
+                self.perpetual.retain(|fid, _| {
+                    plan.feature(fid)
+                        .is_some_and(|f| f.aggregate == Aggregate::Perpetual)
+                });
                 self.sub = Some(Sub {
                     plan,
                     anchor: e.at,
@@ -712,8 +716,8 @@ impl<'a> Customer<'a> {
             FeatureKind::Balance => match self.take(f, n, e.at) {
                 Ok(()) => self.recharge_check(id, e.at),
                 Err((need, left)) => {
-                    let reason = format!("needs {} of {}, {} left", dec(need), id, dec(left));
-                    self.reject(e, id, n, "insufficient-balance", reason);
+                    let (code, reason) = refusal(f, id, need, left);
+                    self.reject(e, id, n, code, reason);
                 }
             },
             FeatureKind::Costing => {
@@ -725,13 +729,8 @@ impl<'a> Customer<'a> {
                         self.recharge_check(&cost.feature, e.at);
                     }
                     Err((need, left)) => {
-                        let reason = format!(
-                            "needs {} of {}, {} left",
-                            dec(need),
-                            cost.feature,
-                            dec(left)
-                        );
-                        self.reject(e, id, n, "insufficient-balance", reason);
+                        let (code, reason) = refusal(target, &cost.feature, need, left);
+                        self.reject(e, id, n, code, reason);
                     }
                 }
             }
@@ -747,9 +746,17 @@ impl<'a> Customer<'a> {
                 let cap = f.cap().map(Decimal::from);
                 if let (Some(Overage::Deny), Some(cap)) = (f.overage, cap) {
                     if new > current && new > cap {
-                        let reason =
-                            format!("would raise {} to {}, cap {}", id, dec(new), dec(cap));
-                        self.reject(e, id, n, "over-cap", reason);
+                        let what = if f.aggregate == Aggregate::Perpetual {
+                            "total"
+                        } else {
+                            "reading"
+                        };
+                        let reason = format!(
+                            "{what} {} of {id} is over its cap of {}",
+                            dec(new),
+                            dec(cap)
+                        );
+                        self.reject(e, id, n, "over-limit", reason);
                         return;
                     }
                 }
@@ -900,9 +907,6 @@ impl<'a> Customer<'a> {
         m.insert("balance".into(), json!(dec(balance)));
         m.insert("limit".into(), opt(limit));
         m.insert("remaining".into(), opt(remaining));
-        if let Some(c) = cap {
-            m.insert("cap".into(), json!(dec(c)));
-        }
         Value::Object(m)
     }
 
@@ -1046,4 +1050,23 @@ pub fn simulate(doc: &Document, trace: &str, until: Option<&str>) -> Value {
             "totals": totals, "addons": addon_rows,
         }
     })
+}
+
+/// The code and reason for a balance feature that cannot take an event: a capped feature is
+/// over its limit (blocks cannot cover what lies beyond the cap), otherwise out of balance.
+fn refusal(target: &Feature, id: &str, need: Decimal, left: Decimal) -> (&'static str, String) {
+    match target.cap() {
+        Some(cap) => (
+            "over-limit",
+            format!(
+                "needs {} of {id} beyond its cap of {cap}, {} left",
+                dec(need),
+                dec(left)
+            ),
+        ),
+        None => (
+            "insufficient-balance",
+            format!("needs {} of {id}, {} left", dec(need), dec(left)),
+        ),
+    }
 }
