@@ -407,6 +407,13 @@ fn number_field(key: &str, v: Val<'_>) -> Result<Decimal, TraceError> {
 
 /// A JSON number literal read exactly, exponent included; `None` if it cannot be held.
 pub fn exact_number(text: &str) -> Option<Decimal> {
+    // Fast path: a plain non-negative integer of up to 18 digits.
+    if !text.is_empty() && text.len() <= 18 && text.bytes().all(|c| c.is_ascii_digit()) {
+        let v = text
+            .bytes()
+            .fold(0i64, |acc, c| acc * 10 + i64::from(c - b'0'));
+        return Some(Decimal::from(v));
+    }
     let d = if text.contains(['e', 'E']) {
         let (mant, exp) = text.split_once(['e', 'E'])?;
         let mant = Decimal::from_str_exact(mant).ok()?;
