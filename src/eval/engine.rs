@@ -41,7 +41,12 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // A final mix (murmur3's) so that the low bits, which pick the bucket, depend on every
+        // byte: ids like `cust:1234` differ only in a few bytes.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
     }
 }
 
