@@ -249,3 +249,61 @@ proptest! {
         prop_assert_eq!(credits_balance(&back), Decimal::from(100));
     }
 }
+
+/// Lines that are valid, garbled, or carry extreme numbers.
+fn wild_line() -> impl Strategy<Value = String> {
+    let n = prop_oneof![
+        Just("79228162514264337593543950335".to_string()),
+        Just("-79228162514264337593543950335".to_string()),
+        Just("0.0000000000000000000000000001".to_string()),
+        Just("1e28".to_string()),
+        Just("1e-30".to_string()),
+        (0u64..1000).prop_map(|v| v.to_string()),
+        (-1000i64..1000).prop_map(|v| format!("{v}.5")),
+    ];
+    let feature = prop::sample::select(vec![
+        "feature:api",
+        "feature:seats",
+        "feature:storage",
+        "feature:gauge",
+        "feature:calls",
+        "feature:credits",
+        "feature:export",
+        "feature:platform",
+        "feature:nope",
+    ]);
+    let day = 1u32..28;
+    let cust = prop::sample::select(vec!["a", "b", "c"]);
+    prop_oneof![
+        (day.clone(), cust.clone(), feature, n.clone(), any::<bool>()).prop_map(|(d, c, f, n, set)| {
+            format!(r#"{{"at":"2026-01-{d:02}T00:00:00Z","customer":"{c}","feature":"{f}","n":{n}{}}}"#, if set { r#","set":true"# } else { "" })
+        }),
+        (day.clone(), cust.clone(), prop::sample::select(vec!["plan:bench@1", "plan:bench@2", "plan:x@1"]))
+            .prop_map(|(d, c, p)| format!(r#"{{"at":"2026-01-{d:02}T00:00:00Z","customer":"{c}","subscribe":"{p}"}}"#)),
+        (day.clone(), cust.clone(), n).prop_map(|(d, c, q)| {
+            format!(r#"{{"at":"2026-01-{d:02}T00:00:00Z","customer":"{c}","purchase":"addon:credits100","quantity":{q}}}"#)
+        }),
+        (day.clone(), cust.clone(), any::<bool>()).prop_map(|(d, c, on)| {
+            format!(r#"{{"at":"2026-01-{d:02}T00:00:00Z","customer":"{c}","recharge":{{"feature":"feature:credits","enabled":{on}}}}}"#)
+        }),
+        (day, cust).prop_map(|(d, c)| format!(r#"{{"at":"2026-01-{d:02}T00:00:00Z","customer":"{c}","cancel":true}}"#)),
+        "\\PC{0,40}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever the lines, `--skip-invalid` gives a report or a clean overflow error, never a panic.
+    #[test]
+    fn any_trace_gives_a_report_or_an_error(mut lines in prop::collection::vec(wild_line(), 1..40)) {
+        let d = doc("benches/pricing.json");
+        lines.insert(0, r#"{"at":"2026-01-01T00:00:00Z","customer":"a","subscribe":"plan:bench@1"}"#.to_string());
+        let trace = lines.join("\n");
+        match tariffc::eval::simulate_json(&d, &trace, None, true) {
+            Ok(r) => prop_assert!(r["summary"]["events"].as_u64().is_some()),
+            Err(e) => prop_assert!(e.iter().all(|m| m.contains("arithmetic-overflow")), "{e:?}"),
+        }
+        let _ = tariffc::eval::simulate_json(&d, &trace, Some("2026-01-15T00:00:00Z"), false);
+    }
+}

@@ -229,7 +229,8 @@ pub fn simulation(sim: &Simulation<'_>, _color: bool) -> Exact<String> {
                 if inv.is_final { "final" } else { "draft" }
             );
             invoice(engine, inv, &mut out, "    ");
-            *totals.entry(p.currency.code.clone()).or_default() += inv.total;
+            let t = totals.entry(p.currency.code.clone()).or_default();
+            *t = t.saturating_add(inv.total);
         }
         n_inv += c.invoices.len();
         events += c.events;

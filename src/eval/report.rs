@@ -5,7 +5,7 @@
 //! exact decimal strings without trailing zeros; times in UTC with `Z`.
 
 use super::engine::{Customer, Engine, Shared};
-use super::price::{Band, Exact, Overflow};
+use super::price::{add, Band, Exact, Overflow};
 use super::state::{Invoice, Line, Sub};
 use super::time::Instant;
 use crate::ir::{Aggregate, FeatureKind};
@@ -323,11 +323,11 @@ pub fn limits(sh: &Shared<'_>, sub: &Sub, until: Instant) -> Exact<Vec<(String, 
             return Ok(None);
         };
         let balance = st.balance_for_limits(until)?;
-        let limit_base = st.drawn + balance;
+        let limit_base = add(st.drawn, balance, "a limit")?;
         Ok(Some(if f.tiers.is_empty() {
             (st.used, balance, Some(limit_base), Some(balance))
         } else if let Some(cap) = fx.cap {
-            let limit = limit_base + cap;
+            let limit = add(limit_base, cap, "a limit")?;
             (st.used, balance, Some(limit), Some(limit - st.used))
         } else {
             (st.used, balance, None, None)
@@ -350,7 +350,11 @@ pub fn limits(sh: &Shared<'_>, sub: &Sub, until: Instant) -> Exact<Vec<(String, 
                 } else {
                     st.used
                 };
-                (used, Decimal::ZERO, fx.cap, fx.cap.map(|c| c - used))
+                let remaining = fx
+                    .cap
+                    .map(|c| c.checked_sub(used).ok_or_else(|| Overflow::new("a limit")))
+                    .transpose()?;
+                (used, Decimal::ZERO, fx.cap, remaining)
             }
             FeatureKind::Costing => {
                 let Some((target, per)) = fx.cost else {
@@ -363,7 +367,7 @@ pub fn limits(sh: &Shared<'_>, sub: &Sub, until: Instant) -> Exact<Vec<(String, 
                 (
                     st.used,
                     div12(tb, per)?,
-                    remaining.map(|r| st.used + r),
+                    remaining.map(|r| add(st.used, r, "a limit")).transpose()?,
                     remaining,
                 )
             }
@@ -422,7 +426,7 @@ pub fn addon_stats(engine: &Engine<'_>, customers: &[&Customer]) -> AddonStats {
                         e.2 += a.quantity;
                         e.3 += 1;
                     }
-                    e.4 += a.amount;
+                    e.4 = e.4.saturating_add(a.amount);
                 }
             }
         }

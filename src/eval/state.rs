@@ -251,7 +251,12 @@ pub fn ceil_div(x: Decimal, p: Decimal) -> Exact<Decimal> {
     let back = q
         .checked_mul(p)
         .ok_or_else(|| Overflow::new("a recharge quantity"))?;
-    Ok(if back < x { q + Decimal::ONE } else { q })
+    if back < x {
+        q.checked_add(Decimal::ONE)
+            .ok_or_else(|| Overflow::new("a recharge quantity"))
+    } else {
+        Ok(q)
+    }
 }
 
 #[cfg(test)]
