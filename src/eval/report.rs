@@ -143,7 +143,8 @@ impl JsonOut {
 
     pub fn dec(&mut self, d: Decimal) {
         self.prefix();
-        let _ = write!(self.out, "\"{}\"", dec(d));
+        // `normalize` strips trailing zeros and turns -0 into 0, as [`dec`] does.
+        let _ = write!(self.out, "\"{}\"", d.normalize());
     }
 
     pub fn opt_dec(&mut self, d: Option<Decimal>) {
@@ -570,4 +571,53 @@ pub fn invalid_lines<'e>(
         .collect();
     v.sort_by_key(|e| e.line);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writer_matches_serde_json_layouts() {
+        for pretty in [false, true] {
+            let mut j = JsonOut::new(pretty);
+            j.obj();
+            j.key("a").str("x\"y\\z\n\u{1}é");
+            j.key("empty").arr();
+            j.end_arr();
+            j.key("obj").obj();
+            j.end_obj();
+            j.key("list").arr();
+            j.int(1);
+            j.raw("null");
+            j.obj();
+            j.key("d").dec(Decimal::new(1500, 3));
+            j.end_obj();
+            j.end_arr();
+            j.end_obj();
+            let text = j.finish();
+            let v: Value = serde_json::from_str(&text).unwrap();
+            let want = if pretty {
+                serde_json::to_string_pretty(&v).unwrap() + "\n"
+            } else {
+                serde_json::to_string(&v).unwrap()
+            };
+            assert_eq!(text, want);
+            assert_eq!(v["list"][2]["d"], "1.5");
+        }
+    }
+
+    #[test]
+    fn decimals_print_without_trailing_zeros_or_negative_zero() {
+        let mut z = Decimal::new(0, 3);
+        z.set_sign_negative(true);
+        let mut j = JsonOut::new(false);
+        j.arr();
+        j.dec(z);
+        j.dec(Decimal::new(20000, 0));
+        j.dec(Decimal::new(-2500, 2));
+        j.end_arr();
+        assert_eq!(j.finish(), r#"["0","20000","-25"]"#);
+        assert_eq!(dec(z), "0");
+    }
 }
