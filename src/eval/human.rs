@@ -32,6 +32,27 @@ pub fn major(minor: Decimal, currency: &str) -> String {
     }
 }
 
+/// A unit price in major units, exactly (never rounded): 20000 usd → "$200.00",
+/// 0.05 usd → "$0.0005".
+pub fn major_price(minor: Decimal, currency: &str) -> String {
+    let info = crate::currency::lookup(currency);
+    let exp = info.as_ref().map_or(2, |i| i.exponent);
+    let n = minor.normalize();
+    let mut v = n;
+    if v.set_scale(n.scale() + exp).is_err() {
+        return format!("{} {}", dec(minor), currency.to_uppercase());
+    }
+    let v = if v.scale() < exp { v } else { v.normalize() };
+    let mut v = v;
+    if v.scale() < exp {
+        v.rescale(exp);
+    }
+    match info {
+        Some(i) if !i.symbol.is_empty() => format!("{}{v}", i.symbol),
+        _ => format!("{v} {}", currency.to_uppercase()),
+    }
+}
+
 /// A table: a header and rows, columns padded; `right` marks right-aligned columns.
 struct Table {
     head: Vec<String>,
@@ -145,9 +166,13 @@ pub fn invoice(engine: &Engine<'_>, inv: &Invoice, out: &mut String, indent: &st
                             Some(to) => format!("{}–{to}", b.from),
                             None => format!(">{}", b.from),
                         };
-                        let mut s = format!("{} × {} ({range})", dec(b.quantity), dec(b.price));
+                        let mut s = format!(
+                            "{} × {} ({range})",
+                            dec(b.quantity),
+                            major_price(b.price, cur)
+                        );
                         if !b.base.is_zero() {
-                            let _ = write!(s, " + {}", dec(b.base));
+                            let _ = write!(s, " + {}", major_price(b.base, cur));
                         }
                         s
                     })
@@ -345,6 +370,14 @@ mod tests {
             major(Decimal::from(1234), "bhd"),
             format!("{}1.234", crate::currency::lookup("bhd").unwrap().symbol)
         );
+    }
+
+    #[test]
+    fn unit_prices_in_major_units_are_exact() {
+        assert_eq!(major_price(Decimal::from(20000), "usd"), "$200.00");
+        assert_eq!(major_price(Decimal::new(5, 2), "usd"), "$0.0005");
+        assert_eq!(major_price(Decimal::new(25, 1), "usd"), "$0.025");
+        assert_eq!(major_price(Decimal::from(7), "jpy"), "¥7");
     }
 
     #[test]
