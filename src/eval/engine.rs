@@ -24,20 +24,31 @@ pub struct FxHasher(u64);
 /// A map keyed by ids or customer names, hashed with [`FxHasher`].
 pub type FxMap<V> = HashMap<String, V, BuildHasherDefault<FxHasher>>;
 
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
             let mut w = [0u8; 8];
-            if let Some(dst) = w.get_mut(..chunk.len()) {
-                dst.copy_from_slice(chunk);
-            }
-            self.0 =
-                (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
+            w.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(w));
         }
+        let tail = chunks
+            .remainder()
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        self.add(tail);
     }
 
     fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        self.add(u64::from(i));
     }
 
     fn finish(&self) -> u64 {
