@@ -26,7 +26,7 @@ fn positive() -> impl Strategy<Value = Decimal> {
 }
 
 fn title() -> impl Strategy<Value = Option<String>> {
-    proptest::option::of("[a-zA-Z0-9 \"\\\\\n\t\u{1}é✓席#{}:,]{0,12}")
+    proptest::option::of("[a-zA-Z0-9 \"\\\\\n\t\u{1}é✓席#{}:,]{1,12}")
 }
 
 #[derive(Debug, Clone)]
