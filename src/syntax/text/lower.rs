@@ -185,12 +185,12 @@ impl Lower {
                 }
                 Rule::feature => {
                     let kw = keyword_span(&item);
-                    let feature = self.feature(item, &ctx);
+                    let feature = self.named_block("feature:", item, &ctx, Self::feature_item);
                     obj.map_entry("features", kw, feature);
                 }
                 Rule::addon => {
                     let kw = keyword_span(&item);
-                    let addon = self.addon(item, &ctx);
+                    let addon = self.named_block("addon:", item, &ctx, Self::addon_item);
                     obj.map_entry("addons", kw, addon);
                 }
                 Rule::recharge => {
@@ -204,27 +204,35 @@ impl Lower {
         named_member("plan:", name.as_ref(), whole, obj.into_node(whole))
     }
 
-    fn feature(&mut self, pair: P<'_>, ctx: &PlanContext) -> Member {
+    /// `feature NAME ["title"] { … }` or `addon NAME ["title"] { … }`: the title, then every body
+    /// statement through `item`.
+    fn named_block(
+        &mut self,
+        prefix: &str,
+        pair: P<'_>,
+        ctx: &PlanContext,
+        item: fn(&mut Self, &mut Object, P<'_>, &PlanContext),
+    ) -> Member {
         let whole = span(&pair);
         let mut inner = pair.into_inner();
         let _kw = inner.next();
         let name = inner.next();
         let mut obj = Object::default();
-        for item in inner {
-            match item.as_rule() {
+        for part in inner {
+            match part.as_rule() {
                 Rule::title => {
-                    let title = self.title(&item);
-                    obj.field("title", span(&item), title);
+                    let title = self.title(&part);
+                    obj.field("title", span(&part), title);
                 }
-                Rule::feature_body => {
-                    for statement in item.into_inner() {
-                        self.feature_item(&mut obj, statement, ctx);
+                Rule::feature_body | Rule::addon_body => {
+                    for statement in part.into_inner() {
+                        item(self, &mut obj, statement, ctx);
                     }
                 }
                 _ => {}
             }
         }
-        named_member("feature:", name.as_ref(), whole, obj.into_node(whole))
+        named_member(prefix, name.as_ref(), whole, obj.into_node(whole))
     }
 
     fn feature_item(&mut self, obj: &mut Object, item: P<'_>, ctx: &PlanContext) {
@@ -388,29 +396,6 @@ impl Lower {
             (None, Some(unit)) => Node::new(span(unit), Value::Number("1".to_string())),
             (None, None) => Node::new(span(pair), Value::Number("1".to_string())),
         }
-    }
-
-    fn addon(&mut self, pair: P<'_>, ctx: &PlanContext) -> Member {
-        let whole = span(&pair);
-        let mut inner = pair.into_inner();
-        let _kw = inner.next();
-        let name = inner.next();
-        let mut obj = Object::default();
-        for item in inner {
-            match item.as_rule() {
-                Rule::title => {
-                    let title = self.title(&item);
-                    obj.field("title", span(&item), title);
-                }
-                Rule::addon_body => {
-                    for statement in item.into_inner() {
-                        self.addon_item(&mut obj, statement, ctx);
-                    }
-                }
-                _ => {}
-            }
-        }
-        named_member("addon:", name.as_ref(), whole, obj.into_node(whole))
     }
 
     fn addon_item(&mut self, obj: &mut Object, item: P<'_>, ctx: &PlanContext) {
