@@ -210,25 +210,22 @@ impl Ctx {
     /// An exact decimal with a lower bound.
     pub fn decimal(&mut self, node: &Node, ptr: &str, field: &str, min: Min) -> Option<Decimal> {
         let value = self.number(node, ptr, field)?;
-        let loc = Loc::new(node.span, ptr);
-        let ok = match min {
-            Min::Zero => value >= Decimal::ZERO,
-            Min::Positive => value > Decimal::ZERO,
+        let (ok, bound, help) = match min {
+            Min::Zero => (
+                value >= Decimal::ZERO,
+                "at least 0",
+                "prices and amounts are never negative",
+            ),
+            Min::Positive => (
+                value > Decimal::ZERO,
+                "greater than 0",
+                "a zero or negative amount means nothing here; remove the entry instead",
+            ),
         };
         if !ok {
-            let bound = match min {
-                Min::Zero => "at least 0",
-                Min::Positive => "greater than 0",
-            };
-            let help = match min {
-                Min::Zero => "prices and amounts are never negative",
-                Min::Positive => {
-                    "a zero or negative amount means nothing here; remove the entry instead"
-                }
-            };
             self.error(
                 "number-range",
-                &loc,
+                &Loc::new(node.span, ptr),
                 format!("`{field}` must be {bound}, found {value}"),
             )
             .help = Some(help.to_string());
