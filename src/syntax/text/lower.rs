@@ -336,17 +336,7 @@ impl Lower {
                 Rule::rollover => {
                     let inner: Vec<P<'_>> = arg.clone().into_inner().collect();
                     if let [kw, value] = inner.as_slice() {
-                        let value = match value.as_rule() {
-                            Rule::rollover_max => {
-                                let mut max = Object::default();
-                                if let Some(n) = value.clone().into_inner().nth(1) {
-                                    max.field("max", span(value), number(&n));
-                                }
-                                max.into_node(span(value))
-                            }
-                            _ => word(value),
-                        };
-                        obj.field("rollover", span(kw), value);
+                        obj.field("rollover", span(kw), rollover(value));
                     }
                 }
                 Rule::expires => {
@@ -495,6 +485,18 @@ fn title(pair: &P<'_>) -> Result<Node, Diagnostic> {
             Diagnostic::error("text-escape", Span::new(at, at + len), message)
                 .with_help("escapes are JSON's: `\\\"`, `\\\\`, `\\n`, `\\t`, `\\u00e9`")
         })
+}
+
+/// `all`, `none` or `up to N` after `rollover` → `"all"`, `"none"` or `{ "max": N }`.
+fn rollover(value: &P<'_>) -> Node {
+    if value.as_rule() != Rule::rollover_max {
+        return word(value);
+    }
+    let mut max = Object::default();
+    if let Some(n) = value.clone().into_inner().nth(1) {
+        max.field("max", span(value), number(&n));
+    }
+    max.into_node(span(value))
 }
 
 /// `plan:NAME@VERSION`, `feature:NAME` or `addon:NAME` → member, keyed by the full id and located at the name.
