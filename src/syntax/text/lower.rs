@@ -161,7 +161,22 @@ fn word(pair: &P<'_>) -> Node {
 
 /// A number as written, in JSON number syntax (digit separators removed).
 fn number(pair: &P<'_>) -> Node {
-    Node::new(span(pair), Value::Number(pair.as_str().replace('_', "")))
+    Node::new(span(pair), Value::Number(json_number(pair.as_str())))
+}
+
+/// The grammar's number (`-`, digits with `_` separators, an optional fraction) in JSON number
+/// syntax: separators and the leading zeros JSON does not allow (`007` → `7`) removed.
+fn json_number(written: &str) -> String {
+    let digits = written.replace('_', "");
+    let (sign, unsigned) = match digits.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", digits.as_str()),
+    };
+    let int_len = unsigned.find('.').unwrap_or(unsigned.len());
+    let zeros = unsigned.bytes().take_while(|&b| b == b'0').count();
+    // Keep the integer part's last digit: `00.5` → `0.5`, `000` → `0`.
+    let skip = zeros.min(int_len.saturating_sub(1));
+    format!("{sign}{}", &unsigned[skip..])
 }
 
 impl Lower {
@@ -656,6 +671,23 @@ mod tests {
         assert_eq!(to_minor_units("1.234", 3).as_deref(), Some("1234"));
         assert_eq!(to_minor_units("-2.5", 2).as_deref(), Some("-250"));
         assert_eq!(to_minor_units(&"9".repeat(40), 2), None);
+    }
+
+    #[test]
+    fn numbers_are_written_as_json_numbers() {
+        let cases = [
+            ("10_000", "10000"),
+            ("09", "9"),
+            ("-007.50", "-7.50"),
+            ("00.5", "0.5"),
+            ("000", "0"),
+            ("0", "0"),
+            ("-0", "-0"),
+            ("1_0.0_1", "10.01"),
+        ];
+        for (written, json) in cases {
+            assert_eq!(json_number(written), json, "{written}");
+        }
     }
 
     #[test]
