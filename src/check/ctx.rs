@@ -247,27 +247,21 @@ impl Ctx {
             .help = Some(format!("`{field}` counts whole units or periods"));
             return None;
         }
-        if value < Decimal::ONE {
-            self.error(
-                "number-range",
-                &loc,
-                format!("`{field}` must be at least 1, found {value}"),
-            )
-            .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
-            return None;
+        if let Some(n) = u64::try_from(value).ok().filter(|n| (1..=max).contains(n)) {
+            return Some(n);
         }
-        match u64::try_from(value) {
-            Ok(n) if n <= max => Some(n),
-            _ => {
-                self.error(
-                    "number-range",
-                    &loc,
-                    format!("`{field}` must be at most {max}, found {value}"),
-                )
-                .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
-                None
-            }
-        }
+        let bound = if value < Decimal::ONE {
+            "at least 1".to_string()
+        } else {
+            format!("at most {max}")
+        };
+        self.error(
+            "number-range",
+            &loc,
+            format!("`{field}` must be {bound}, found {value}"),
+        )
+        .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
+        None
     }
 
     /// Any number, read exactly.
