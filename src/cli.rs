@@ -186,6 +186,24 @@ impl Global {
             _ => Ok(Err(Exit::Failure)),
         }
     }
+
+    /// What `compile`, `convert` and `docs` share: load and check `path`, then write what `make`
+    /// builds from the checked document to `output` (stdout when `None`). Nothing is written
+    /// when the input has errors (exit 1).
+    pub fn write_checked(
+        &self,
+        path: &str,
+        output: Option<&std::path::Path>,
+        make: impl FnOnce(&Loaded, &crate::ir::Document) -> Result<String, CliError>,
+    ) -> CmdResult {
+        let (loaded, document) = match self.load_checked(path)? {
+            Ok(checked) => checked,
+            Err(exit) => return Ok(exit),
+        };
+        let text = make(&loaded, &document)?;
+        crate::output::write_output(output, text.as_bytes())?;
+        Ok(Exit::Success)
+    }
 }
 
 /// Run a parsed command line.

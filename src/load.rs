@@ -10,7 +10,8 @@ use crate::syntax::tree::Node;
 pub struct Loaded {
     pub source: Source,
     pub format: SourceFormat,
-    /// The spanned tree, when the text parsed.
+    /// The spanned tree, when the text parsed (for the text form, without the members whose
+    /// value could not be lowered).
     pub tree: Option<Node>,
     /// The checked IR, present only when there are no errors (warnings allowed).
     pub document: Option<ir::Document>,
@@ -24,16 +25,25 @@ impl Loaded {
     }
 }
 
-/// Parse a source with the front-end of its format, then check it.
+/// Parse a source with the front-end of its format, then check whatever tree it gave: the
+/// front-end's errors and the checker's diagnostics together, in source order.
 pub fn load(source: Source, format: SourceFormat) -> Loaded {
-    let parsed = parse(&source, format);
-    let (tree, document, diagnostics) = match parsed {
-        Ok(tree) => {
-            let checked = crate::check::check(&tree);
-            (Some(tree), checked.document, checked.diagnostics)
+    let (tree, mut diagnostics) = parse(&source, format);
+    let mut document = None;
+    if let Some(tree) = &tree {
+        let checked = crate::check::check(tree);
+        if diagnostics.is_empty() {
+            document = checked.document;
         }
-        Err(diagnostics) => (None, None, diagnostics),
-    };
+        let left_out: Vec<&str> = diagnostics.iter().map(|d| d.pointer.as_str()).collect();
+        let checker: Vec<Diagnostic> = checked
+            .diagnostics
+            .into_iter()
+            .filter(|d| !left_out.iter().any(|member| follows_from(d, member)))
+            .collect();
+        diagnostics.extend(checker);
+        diagnostics.sort_by_key(|d| d.span.start);
+    }
     Loaded {
         source,
         format,
@@ -43,10 +53,30 @@ pub fn load(source: Source, format: SourceFormat) -> Loaded {
     }
 }
 
-/// Parse only (no checking): the spanned tree, or the syntax errors.
-pub fn parse(source: &Source, format: SourceFormat) -> Result<Node, Vec<Diagnostic>> {
+/// Parse only (no checking): the tree as far as the front-end could build it, and its errors.
+/// With a tree, each error names (by pointer) a member the front-end left out of it.
+pub fn parse(source: &Source, format: SourceFormat) -> (Option<Node>, Vec<Diagnostic>) {
     match format {
-        SourceFormat::Json => crate::syntax::json::parse(&source.text).map_err(|d| vec![d]),
-        SourceFormat::Text => crate::syntax::text::parse(&source.text),
+        SourceFormat::Json => match crate::syntax::json::parse(&source.text) {
+            Ok(tree) => (Some(tree), Vec::new()),
+            Err(d) => (None, vec![d]),
+        },
+        SourceFormat::Text => crate::syntax::text::parse_partial(&source.text),
     }
+}
+
+/// Whether a checker diagnostic only notices the absence of a member the front-end left out
+/// (after reporting why): the object's missing required key, a grant without its `every`, a tier
+/// without its price reading as free.
+fn follows_from(d: &Diagnostic, member: &str) -> bool {
+    let Some((object, key)) = member.rsplit_once('/') else {
+        return false;
+    };
+    d.pointer == object
+        && match d.code {
+            "missing-key" => d.message.ends_with(&format!("`{key}`")),
+            "grant-schedule" => key == "every",
+            "free-after-priced" => key == "price" || key == "base",
+            _ => false,
+        }
 }

@@ -210,25 +210,22 @@ impl Ctx {
     /// An exact decimal with a lower bound.
     pub fn decimal(&mut self, node: &Node, ptr: &str, field: &str, min: Min) -> Option<Decimal> {
         let value = self.number(node, ptr, field)?;
-        let loc = Loc::new(node.span, ptr);
-        let ok = match min {
-            Min::Zero => value >= Decimal::ZERO,
-            Min::Positive => value > Decimal::ZERO,
+        let (ok, bound, help) = match min {
+            Min::Zero => (
+                value >= Decimal::ZERO,
+                "at least 0",
+                "prices and amounts are never negative",
+            ),
+            Min::Positive => (
+                value > Decimal::ZERO,
+                "greater than 0",
+                "a zero or negative amount means nothing here; remove the entry instead",
+            ),
         };
         if !ok {
-            let bound = match min {
-                Min::Zero => "at least 0",
-                Min::Positive => "greater than 0",
-            };
-            let help = match min {
-                Min::Zero => "prices and amounts are never negative",
-                Min::Positive => {
-                    "a zero or negative amount means nothing here; remove the entry instead"
-                }
-            };
             self.error(
                 "number-range",
-                &loc,
+                &Loc::new(node.span, ptr),
                 format!("`{field}` must be {bound}, found {value}"),
             )
             .help = Some(help.to_string());
@@ -250,27 +247,21 @@ impl Ctx {
             .help = Some(format!("`{field}` counts whole units or periods"));
             return None;
         }
-        if value < Decimal::ONE {
-            self.error(
-                "number-range",
-                &loc,
-                format!("`{field}` must be at least 1, found {value}"),
-            )
-            .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
-            return None;
+        if let Some(n) = u64::try_from(value).ok().filter(|n| (1..=max).contains(n)) {
+            return Some(n);
         }
-        match u64::try_from(value) {
-            Ok(n) if n <= max => Some(n),
-            _ => {
-                self.error(
-                    "number-range",
-                    &loc,
-                    format!("`{field}` must be at most {max}, found {value}"),
-                )
-                .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
-                None
-            }
-        }
+        let bound = if value < Decimal::ONE {
+            "at least 1".to_string()
+        } else {
+            format!("at most {max}")
+        };
+        self.error(
+            "number-range",
+            &loc,
+            format!("`{field}` must be {bound}, found {value}"),
+        )
+        .help = Some(format!("`{field}` takes a whole number from 1 to {max}"));
+        None
     }
 
     /// Any number, read exactly.

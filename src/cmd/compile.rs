@@ -3,7 +3,7 @@
 //! Invariant: the same document always gives byte-identical output (the IR keeps document
 //! order, decimals are normalized and serialized as strings).
 
-use crate::cli::{CliError, CmdResult, Exit, Global};
+use crate::cli::{CliError, CmdResult, Global};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,13 +15,9 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, global: &Global) -> CmdResult {
-    let (_, document) = match global.load_checked(&args.file)? {
-        Ok(loaded) => loaded,
-        Err(exit) => return Ok(exit),
-    };
-    let json = to_json(&document)?;
-    crate::output::write_output(args.output.as_deref(), json.as_bytes())?;
-    Ok(Exit::Success)
+    global.write_checked(&args.file, args.output.as_deref(), |_, document| {
+        to_json(document)
+    })
 }
 
 /// The canonical JSON text of a checked document: pretty, two-space indent, final newline.

@@ -5,8 +5,7 @@
 //! input's spanned tree spells (for the text form, exactly what its checker diagnostics point
 //! into), pretty-printed with numbers as written.
 
-use crate::cli::{CmdResult, Exit, Global};
-use crate::output;
+use crate::cli::{CliError, CmdResult, Global};
 use crate::syntax::tree::{Node, Value};
 use std::fmt::Write as _;
 
@@ -25,19 +24,18 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, global: &Global) -> CmdResult {
-    let (loaded, document) = match global.load_checked(&args.file)? {
-        Ok(checked) => checked,
-        Err(exit) => return Ok(exit),
-    };
-    let text = match args.to {
-        InputForm::Text => crate::syntax::text::print::print(&document),
-        InputForm::Json => match &loaded.tree {
-            Some(tree) => to_json(tree),
-            None => return Ok(Exit::Failure),
+    global.write_checked(
+        &args.file,
+        args.output.as_deref(),
+        |loaded, document| match args.to {
+            InputForm::Text => Ok(crate::syntax::text::print::print(document)),
+            InputForm::Json => loaded
+                .tree
+                .as_ref()
+                .map(to_json)
+                .ok_or_else(|| CliError::new("a checked document without its tree")),
         },
-    };
-    output::write_output(args.output.as_deref(), text.as_bytes())?;
-    Ok(Exit::Success)
+    )
 }
 
 /// A spanned tree as pretty JSON (two-space indent, members in order, numbers as written;

@@ -1,6 +1,6 @@
 //! `tariffc docs`.
 
-use crate::cli::{CmdResult, Exit, Global};
+use crate::cli::{CmdResult, Global};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DocsFormat {
@@ -21,15 +21,11 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, global: &Global) -> CmdResult {
-    let doc = match global.load_checked(&args.file)? {
-        Ok((_, doc)) => doc,
-        Err(exit) => return Ok(exit),
-    };
     let format = match args.format {
         DocsFormat::Md => crate::docs::Format::Markdown,
         DocsFormat::Html => crate::docs::Format::Html,
     };
-    let page = crate::docs::render(&doc, format);
-    crate::output::write_output(args.output.as_deref(), page.as_bytes())?;
-    Ok(Exit::Success)
+    global.write_checked(&args.file, args.output.as_deref(), |_, document| {
+        Ok(crate::docs::render(document, format))
+    })
 }

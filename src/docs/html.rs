@@ -113,14 +113,9 @@ fn render_card(c: &Card) -> String {
     if !c.fee_note.is_empty() {
         s.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&c.fee_note)));
     }
-    let name = c
-        .currency_name
-        .as_ref()
-        .map(|n| format!(" ({})", escape(n)))
-        .unwrap_or_default();
     s.push_str(&format!(
-        "<p class=\"meta\">Prices in {}{name} · <code>{}</code></p>\n</header>\n<ul class=\"features\">\n",
-        escape(&c.currency),
+        "<p class=\"meta\">Prices in {} · <code>{}</code></p>\n</header>\n<ul class=\"features\">\n",
+        escape(&c.currency_label()),
         escape(&c.id)
     ));
     for f in &c.features {

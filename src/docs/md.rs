@@ -43,14 +43,9 @@ fn render_card(c: &Card) -> String {
     if !c.fee_note.is_empty() {
         s.push_str(&format!(", {}", escape(&c.fee_note)));
     }
-    let name = c
-        .currency_name
-        .as_ref()
-        .map(|n| format!(" ({})", escape(n)))
-        .unwrap_or_default();
     s.push_str(&format!(
-        "  \nPrices in {}{name} · plan `{}`\n",
-        escape(&c.currency),
+        "  \nPrices in {} · plan `{}`\n",
+        escape(&c.currency_label()),
         c.id
     ));
     for f in &c.features {

@@ -37,6 +37,16 @@ pub struct Card {
     pub recharge: Vec<String>,
 }
 
+impl Card {
+    /// `USD (US dollar)`: the currency code, with its name when known.
+    pub fn currency_label(&self) -> String {
+        match &self.currency_name {
+            Some(name) => format!("{} ({name})", self.currency),
+            None => self.currency.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureDoc {
     pub id: String,

@@ -177,16 +177,10 @@ fn unclosed_brace(text: &str) -> Option<Span> {
         *at += l.len();
         Some((start, l))
     }) {
-        let code = &line[..comment_start(line)];
-        let mut in_title = false;
-        let mut escaped = false;
-        for (i, c) in code.char_indices() {
+        for (i, c) in outside_titles(&line[..comment_start(line)]) {
             match c {
-                _ if escaped => escaped = false,
-                '\\' if in_title => escaped = true,
-                '"' => in_title = !in_title,
-                '{' if !in_title => open.push(line_start + i),
-                '}' if !in_title => {
+                '{' => open.push(line_start + i),
+                '}' => {
                     open.pop();
                 }
                 _ => {}
@@ -256,18 +250,30 @@ fn previous_token(text: &str, pos: usize) -> Option<Span> {
 
 /// Where the comment of one line starts (its length when it has none).
 fn comment_start(line: &str) -> usize {
+    outside_titles(line)
+        .find(|&(_, c)| c == '#')
+        .map_or(line.len(), |(i, _)| i)
+}
+
+/// The characters of a line outside its quoted titles (the quotes left out), with their offsets.
+fn outside_titles(line: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut in_title = false;
     let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_title => escaped = true,
-            '"' => in_title = !in_title,
-            '#' if !in_title => return i,
-            _ => {}
+    line.char_indices().filter(move |&(_, c)| match c {
+        _ if escaped => {
+            escaped = false;
+            false
         }
-    }
-    line.len()
+        '\\' if in_title => {
+            escaped = true;
+            false
+        }
+        '"' => {
+            in_title = !in_title;
+            false
+        }
+        _ => !in_title,
+    })
 }
 
 /// Where the last token of a line (without trailing space) starts.

@@ -77,9 +77,9 @@ fn is_statement(rule: Rule) -> bool {
 fn flatten(pair: Pair<'_, Rule>, starts_line: bool, out: &mut Vec<Token>) {
     let rule = pair.as_rule();
     let mut first = starts_line || is_statement(rule);
-    let mut inner = pair.clone().into_inner().peekable();
+    let span = pair.as_span();
+    let mut inner = pair.into_inner().peekable();
     if inner.peek().is_none() {
-        let span = pair.as_span();
         if rule == Rule::EOI || span.start() == span.end() {
             return;
         }

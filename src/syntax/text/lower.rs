@@ -5,7 +5,9 @@
 //! `grants`, `recharge`), placed where the first of them stands. Repeated single statements stay
 //! repeated members, so the checker reports them as duplicate keys, located in the text. Problems
 //! only the text form can have (an escape, a money amount that cannot be converted, a period word
-//! that contradicts the plan's interval) are collected here and located by their spans.
+//! that contradicts the plan's interval) are collected here; the member holding such a value is
+//! left out of the tree, so the checker still judges the rest, and the error's pointer names the
+//! member left out.
 
 use super::Rule;
 use crate::currency;
@@ -17,8 +19,9 @@ use rust_decimal::Decimal;
 
 type P<'i> = Pair<'i, Rule>;
 
-/// Lower a successful parse of the `file` rule.
-pub(super) fn file(text: &str, pairs: Pairs<'_, Rule>) -> Result<Node, Vec<Diagnostic>> {
+/// Lower a successful parse of the `file` rule: the tree, and the errors of the members left out
+/// of it, in source order.
+pub(super) fn file(text: &str, pairs: Pairs<'_, Rule>) -> (Node, Vec<Diagnostic>) {
     let mut lower = Lower::default();
     let mut plans = Object::default();
     for file in pairs {
@@ -31,20 +34,23 @@ pub(super) fn file(text: &str, pairs: Pairs<'_, Rule>) -> Result<Node, Vec<Diagn
         }
     }
     let root = plans.into_node(Span::new(0, text.len()));
-    if lower.diagnostics.is_empty() {
-        return Ok(root);
-    }
-    let mut diagnostics = lower.diagnostics;
-    for d in &mut diagnostics {
-        d.pointer = pointer_at(&root, d.span, "");
-    }
+    let mut diagnostics: Vec<Diagnostic> = lower
+        .left_out
+        .into_iter()
+        .map(|(key, d)| {
+            // The deepest node still covering the error is the object the member was left out of.
+            let pointer = pointer_push(&pointer_at(&root, d.span, ""), key);
+            d.with_pointer(pointer)
+        })
+        .collect();
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    Err(diagnostics)
+    (root, diagnostics)
 }
 
 #[derive(Default)]
 struct Lower {
-    diagnostics: Vec<Diagnostic>,
+    /// Members whose value could not be lowered: their key and the error.
+    left_out: Vec<(&'static str, Diagnostic)>,
 }
 
 /// What statements inside a plan need to know about it.
@@ -155,7 +161,22 @@ fn word(pair: &P<'_>) -> Node {
 
 /// A number as written, in JSON number syntax (digit separators removed).
 fn number(pair: &P<'_>) -> Node {
-    Node::new(span(pair), Value::Number(pair.as_str().replace('_', "")))
+    Node::new(span(pair), Value::Number(json_number(pair.as_str())))
+}
+
+/// The grammar's number (`-`, digits with `_` separators, an optional fraction) in JSON number
+/// syntax: separators and the leading zeros JSON does not allow (`007` → `7`) removed.
+fn json_number(written: &str) -> String {
+    let digits = written.replace('_', "");
+    let (sign, unsigned) = match digits.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", digits.as_str()),
+    };
+    let int_len = unsigned.find('.').unwrap_or(unsigned.len());
+    let zeros = unsigned.bytes().take_while(|&b| b == b'0').count();
+    // Keep the integer part's last digit: `00.5` → `0.5`, `000` → `0`.
+    let skip = zeros.min(int_len.saturating_sub(1));
+    format!("{sign}{}", &unsigned[skip..])
 }
 
 impl Lower {
@@ -169,10 +190,7 @@ impl Lower {
         let mut obj = Object::default();
         for item in items {
             match item.as_rule() {
-                Rule::title => {
-                    let title = self.title(&item);
-                    obj.field("title", span(&item), title);
-                }
+                Rule::title => self.put(&mut obj, "title", span(&item), title(&item)),
                 Rule::currency => {
                     let code = item.clone().into_inner().nth(1);
                     if let Some(code) = code {
@@ -185,12 +203,12 @@ impl Lower {
                 }
                 Rule::feature => {
                     let kw = keyword_span(&item);
-                    let feature = self.feature(item, &ctx);
+                    let feature = self.named_block("feature:", item, &ctx, Self::feature_item);
                     obj.map_entry("features", kw, feature);
                 }
                 Rule::addon => {
                     let kw = keyword_span(&item);
-                    let addon = self.addon(item, &ctx);
+                    let addon = self.named_block("addon:", item, &ctx, Self::addon_item);
                     obj.map_entry("addons", kw, addon);
                 }
                 Rule::recharge => {
@@ -204,27 +222,32 @@ impl Lower {
         named_member("plan:", name.as_ref(), whole, obj.into_node(whole))
     }
 
-    fn feature(&mut self, pair: P<'_>, ctx: &PlanContext) -> Member {
+    /// `feature NAME ["title"] { … }` or `addon NAME ["title"] { … }`: the title, then every body
+    /// statement through `item`.
+    fn named_block(
+        &mut self,
+        prefix: &str,
+        pair: P<'_>,
+        ctx: &PlanContext,
+        item: fn(&mut Self, &mut Object, P<'_>, &PlanContext),
+    ) -> Member {
         let whole = span(&pair);
         let mut inner = pair.into_inner();
         let _kw = inner.next();
         let name = inner.next();
         let mut obj = Object::default();
-        for item in inner {
-            match item.as_rule() {
-                Rule::title => {
-                    let title = self.title(&item);
-                    obj.field("title", span(&item), title);
-                }
-                Rule::feature_body => {
-                    for statement in item.into_inner() {
-                        self.feature_item(&mut obj, statement, ctx);
+        for part in inner {
+            match part.as_rule() {
+                Rule::title => self.put(&mut obj, "title", span(&part), title(&part)),
+                Rule::feature_body | Rule::addon_body => {
+                    for statement in part.into_inner() {
+                        item(self, &mut obj, statement, ctx);
                     }
                 }
                 _ => {}
             }
         }
-        named_member("feature:", name.as_ref(), whole, obj.into_node(whole))
+        named_member(prefix, name.as_ref(), whole, obj.into_node(whole))
     }
 
     fn feature_item(&mut self, obj: &mut Object, item: P<'_>, ctx: &PlanContext) {
@@ -233,7 +256,7 @@ impl Lower {
         let rule = item.as_rule();
         let args: Vec<P<'_>> = item.into_inner().skip(1).collect();
         match (rule, args.as_slice()) {
-            (Rule::base, [amount]) => obj.field("base", kw, self.money(amount, ctx)),
+            (Rule::base, [amount]) => self.put(obj, "base", kw, money(amount, ctx)),
             (Rule::mode, [value]) => obj.field("mode", kw, word(value)),
             (Rule::aggregate, [value]) => obj.field("aggregate", kw, word(value)),
             (Rule::overage, [value]) => obj.field("overage", kw, word(value)),
@@ -308,8 +331,7 @@ impl Lower {
                 _ => continue,
             };
             if let Some(amount) = part.clone().into_inner().next() {
-                let value = self.money(&amount, ctx);
-                obj.field(key, span(&part), value);
+                self.put(obj, key, span(&part), money(&amount, ctx));
             }
         }
     }
@@ -319,10 +341,7 @@ impl Lower {
         for arg in args {
             match arg.as_rule() {
                 Rule::number => obj.field("amount", span(arg), number(arg)),
-                Rule::every => {
-                    let value = self.periods(arg, ctx);
-                    obj.field("every", keyword_span(arg), value);
-                }
+                Rule::every => self.put(&mut obj, "every", keyword_span(arg), periods(arg, ctx)),
                 Rule::on_signup => {
                     let inner: Vec<P<'_>> = arg.clone().into_inner().collect();
                     if let [on, signup] = inner.as_slice() {
@@ -332,85 +351,17 @@ impl Lower {
                 Rule::rollover => {
                     let inner: Vec<P<'_>> = arg.clone().into_inner().collect();
                     if let [kw, value] = inner.as_slice() {
-                        let value = match value.as_rule() {
-                            Rule::rollover_max => {
-                                let mut max = Object::default();
-                                if let Some(n) = value.clone().into_inner().nth(1) {
-                                    max.field("max", span(value), number(&n));
-                                }
-                                max.into_node(span(value))
-                            }
-                            _ => word(value),
-                        };
-                        obj.field("rollover", span(kw), value);
+                        obj.field("rollover", span(kw), rollover(value));
                     }
                 }
                 Rule::expires => {
-                    let value = self.periods(arg, ctx);
-                    obj.field("expires_after", keyword_span(arg), value);
+                    let value = periods(arg, ctx);
+                    self.put(&mut obj, "expires_after", keyword_span(arg), value);
                 }
                 _ => {}
             }
         }
         obj.into_node(whole)
-    }
-
-    /// A count of billing periods: `every month` (1), `every 3 months`, `expires after 2 months`.
-    /// The period word must be the plan's (or `period`).
-    fn periods(&mut self, pair: &P<'_>, ctx: &PlanContext) -> Node {
-        let inner: Vec<P<'_>> = pair.clone().into_inner().collect();
-        let count = inner.iter().find(|p| p.as_rule() == Rule::number);
-        let unit = inner.iter().find(|p| p.as_rule() == Rule::time_unit);
-        if let Some(unit) = unit {
-            let written = unit.as_str();
-            let singular = written.strip_suffix('s').unwrap_or(written);
-            if singular != "period" && singular != ctx.unit {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "text-period",
-                        span(unit),
-                        format!(
-                            "`{written}` does not match the plan's interval `{}`",
-                            ctx.interval
-                        ),
-                    )
-                    .with_help(format!(
-                        "grants and expiry count billing periods: write `{}` or `period`",
-                        ctx.unit
-                    )),
-                );
-            }
-        }
-        match (count, unit) {
-            // The value is the whole `3 months`.
-            (Some(n), Some(unit)) => Node::new(span(n).join(span(unit)), number(n).value),
-            (Some(n), None) => number(n),
-            (None, Some(unit)) => Node::new(span(unit), Value::Number("1".to_string())),
-            (None, None) => Node::new(span(pair), Value::Number("1".to_string())),
-        }
-    }
-
-    fn addon(&mut self, pair: P<'_>, ctx: &PlanContext) -> Member {
-        let whole = span(&pair);
-        let mut inner = pair.into_inner();
-        let _kw = inner.next();
-        let name = inner.next();
-        let mut obj = Object::default();
-        for item in inner {
-            match item.as_rule() {
-                Rule::title => {
-                    let title = self.title(&item);
-                    obj.field("title", span(&item), title);
-                }
-                Rule::addon_body => {
-                    for statement in item.into_inner() {
-                        self.addon_item(&mut obj, statement, ctx);
-                    }
-                }
-                _ => {}
-            }
-        }
-        named_member("addon:", name.as_ref(), whole, obj.into_node(whole))
     }
 
     fn addon_item(&mut self, obj: &mut Object, item: P<'_>, ctx: &PlanContext) {
@@ -421,7 +372,7 @@ impl Lower {
         match rule {
             Rule::addon_price => {
                 if let Some(amount) = args.first() {
-                    obj.field("price", kw, self.money(amount, ctx));
+                    self.put(obj, "price", kw, money(amount, ctx));
                 }
             }
             Rule::addon_grant => {
@@ -435,8 +386,8 @@ impl Lower {
                         ),
                         Rule::number => grant.field("amount", span(arg), number(arg)),
                         Rule::expires => {
-                            let value = self.periods(arg, ctx);
-                            grant.field("expires_after", keyword_span(arg), value);
+                            let value = periods(arg, ctx);
+                            self.put(&mut grant, "expires_after", keyword_span(arg), value);
                         }
                         _ => {}
                     }
@@ -469,48 +420,98 @@ impl Lower {
         obj.into_node(whole)
     }
 
-    /// A money amount in major units → minor units, exactly.
-    fn money(&mut self, pair: &P<'_>, ctx: &PlanContext) -> Node {
-        let node = number(pair);
-        let (Some(exponent), Value::Number(text)) = (ctx.exponent, &node.value) else {
-            return node;
-        };
-        match to_minor_units(text, exponent) {
-            Some(minor) => Node::new(node.span, Value::Number(minor)),
-            None => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "text-number",
-                        node.span,
-                        format!("`{text}` has too many digits to convert to minor units"),
-                    )
-                    .with_help("amounts have at most 18 significant digits"),
-                );
-                node
-            }
+    /// `key: value` into `obj`; when the value could not be lowered, the member is left out, so
+    /// the checker judges the rest of the file, and its error is kept.
+    fn put(
+        &mut self,
+        obj: &mut Object,
+        key: &'static str,
+        key_span: Span,
+        value: Result<Node, Diagnostic>,
+    ) {
+        match value {
+            Ok(value) => obj.field(key, key_span, value),
+            Err(error) => self.left_out.push((key, error)),
         }
     }
+}
 
-    /// A quoted title with JSON escapes; a bad escape is reported and kept as written.
-    fn title(&mut self, pair: &P<'_>) -> Node {
-        let raw = pair.as_str();
-        let start = pair.as_span().start();
-        let inner = raw
-            .strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .unwrap_or(raw);
-        match unescape(inner) {
-            Ok(s) => string(span(pair), s),
-            Err((at, len, message)) => {
-                let at = start + 1 + at;
-                self.diagnostics.push(
-                    Diagnostic::error("text-escape", Span::new(at, at + len), message)
-                        .with_help("escapes are JSON's: `\\\"`, `\\\\`, `\\n`, `\\t`, `\\u00e9`"),
-                );
-                string(span(pair), inner)
-            }
+/// A count of billing periods: `every month` (1), `every 3 months`, `expires after 2 months`.
+/// The period word must be the plan's (or `period`).
+fn periods(pair: &P<'_>, ctx: &PlanContext) -> Result<Node, Diagnostic> {
+    let inner: Vec<P<'_>> = pair.clone().into_inner().collect();
+    let count = inner.iter().find(|p| p.as_rule() == Rule::number);
+    let unit = inner.iter().find(|p| p.as_rule() == Rule::time_unit);
+    if let Some(unit) = unit {
+        let written = unit.as_str();
+        let singular = written.strip_suffix('s').unwrap_or(written);
+        if singular != "period" && singular != ctx.unit {
+            return Err(Diagnostic::error(
+                "text-period",
+                span(unit),
+                format!(
+                    "`{written}` does not match the plan's interval `{}`",
+                    ctx.interval
+                ),
+            )
+            .with_help(format!(
+                "grants and expiry count billing periods: write `{}` or `period`",
+                ctx.unit
+            )));
         }
     }
+    Ok(match (count, unit) {
+        // The value is the whole `3 months`.
+        (Some(n), Some(unit)) => Node::new(span(n).join(span(unit)), number(n).value),
+        (Some(n), None) => number(n),
+        (None, Some(unit)) => Node::new(span(unit), Value::Number("1".to_string())),
+        (None, None) => Node::new(span(pair), Value::Number("1".to_string())),
+    })
+}
+
+/// A money amount in major units → minor units, exactly (as written when the currency is unknown).
+fn money(pair: &P<'_>, ctx: &PlanContext) -> Result<Node, Diagnostic> {
+    let node = number(pair);
+    let (Some(exponent), Value::Number(text)) = (ctx.exponent, &node.value) else {
+        return Ok(node);
+    };
+    match to_minor_units(text, exponent) {
+        Some(minor) => Ok(Node::new(node.span, Value::Number(minor))),
+        None => Err(Diagnostic::error(
+            "text-number",
+            node.span,
+            format!("`{text}` has too many digits to convert to minor units"),
+        )
+        .with_help("amounts have at most 18 significant digits")),
+    }
+}
+
+/// A quoted title with JSON escapes.
+fn title(pair: &P<'_>) -> Result<Node, Diagnostic> {
+    let raw = pair.as_str();
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(raw);
+    unescape(inner)
+        .map(|s| string(span(pair), s))
+        .map_err(|(at, len, message)| {
+            let at = pair.as_span().start() + 1 + at;
+            Diagnostic::error("text-escape", Span::new(at, at + len), message)
+                .with_help("escapes are JSON's: `\\\"`, `\\\\`, `\\n`, `\\t`, `\\u00e9`")
+        })
+}
+
+/// `all`, `none` or `up to N` after `rollover` → `"all"`, `"none"` or `{ "max": N }`.
+fn rollover(value: &P<'_>) -> Node {
+    if value.as_rule() != Rule::rollover_max {
+        return word(value);
+    }
+    let mut max = Object::default();
+    if let Some(n) = value.clone().into_inner().nth(1) {
+        max.field("max", span(value), number(&n));
+    }
+    max.into_node(span(value))
 }
 
 /// `plan:NAME@VERSION`, `feature:NAME` or `addon:NAME` → member, keyed by the full id and located at the name.
@@ -670,6 +671,23 @@ mod tests {
         assert_eq!(to_minor_units("1.234", 3).as_deref(), Some("1234"));
         assert_eq!(to_minor_units("-2.5", 2).as_deref(), Some("-250"));
         assert_eq!(to_minor_units(&"9".repeat(40), 2), None);
+    }
+
+    #[test]
+    fn numbers_are_written_as_json_numbers() {
+        let cases = [
+            ("10_000", "10000"),
+            ("09", "9"),
+            ("-007.50", "-7.50"),
+            ("00.5", "0.5"),
+            ("000", "0"),
+            ("0", "0"),
+            ("-0", "-0"),
+            ("1_0.0_1", "10.01"),
+        ];
+        for (written, json) in cases {
+            assert_eq!(json_number(written), json, "{written}");
+        }
     }
 
     #[test]

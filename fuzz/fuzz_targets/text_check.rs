@@ -1,0 +1,22 @@
+//! Any bytes → text front-end → checker → every diagnostic format: never panics.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tariffc::load::load;
+use tariffc::render::{self, FileDiagnostics};
+use tariffc::source::{Source, SourceFormat};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let loaded = load(Source::new("fuzz.tariff", text), SourceFormat::Text);
+    let files = [FileDiagnostics {
+        source: &loaded.source,
+        diagnostics: &loaded.diagnostics,
+    }];
+    let _ = render::human(&loaded.source, &loaded.diagnostics, false);
+    let _ = render::json(&files);
+    let _ = render::github(&files);
+    let _ = render::sarif(&files);
+});
