@@ -1,4 +1,5 @@
-//! Any bytes → text front-end → checker → every diagnostic format: never panics.
+//! Any bytes → text front-end → checker → every diagnostic format, and for a valid document the
+//! passes after the checker (docs in both formats, diff): never panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,4 +20,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = render::json(&files);
     let _ = render::github(&files);
     let _ = render::sarif(&files);
+    if let Some(document) = &loaded.document {
+        let _ = tariffc::docs::render(document, tariffc::docs::Format::Markdown);
+        let _ = tariffc::docs::render(document, tariffc::docs::Format::Html);
+        let empty = tariffc::ir::Document { plans: Vec::new() };
+        for (old, new) in [(document, document), (&empty, document), (document, &empty)] {
+            let _ = tariffc::diff::diff(old, new);
+        }
+    }
 });
