@@ -86,6 +86,13 @@ pub struct FeatureDraft {
     pub cost: Option<Field<CostDraft>>,
 }
 
+impl FeatureDraft {
+    /// The aggregate in effect: `sum` when none is given.
+    pub fn aggregate_or_sum(&self) -> Aggregate {
+        self.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value)
+    }
+}
+
 #[derive(Debug)]
 pub struct TierDraft {
     pub loc: Loc,
