@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run every fuzz target for a bounded time: scripts/fuzz.sh [SECONDS] (default 60 per target).
+# Run the fuzz targets for a bounded time: scripts/fuzz.sh [SECONDS [TARGET...]] (default: 60 s
+# for each of them).
 #
 # Targets (fuzz/fuzz_targets): json_check and text_check (bytes → parse → check → every
-# diagnostic format, never panics), fmt (idempotent), convert (a valid document converted to the
-# other form checks to the same IR). Each is seeded from examples/ and the test corpora; its
+# diagnostic format, then docs and diff for a valid document: never panics), fmt (idempotent),
+# convert (a valid document converted to the other form checks to the same IR). Each is seeded from examples/ and the test corpora; its
 # corpus grows in fuzz/corpus/<target> and crashes land in fuzz/artifacts/<target>.
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`). It passes nightly-only flags, so on a
@@ -13,11 +14,15 @@
 set -euo pipefail
 
 seconds="${1:-60}"
+shift || true
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export RUSTC_BOOTSTRAP="${RUSTC_BOOTSTRAP:-1}"
 
-targets=(json_check text_check fmt convert)
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+    targets=(json_check text_check fmt convert)
+fi
 seeds=("$root/examples" "$root/tests/corpus" "$root/tests/corpus-text" "$root/tests/diff-cases")
 
 cargo fuzz build --sanitizer none

@@ -86,6 +86,13 @@ pub struct FeatureDraft {
     pub cost: Option<Field<CostDraft>>,
 }
 
+impl FeatureDraft {
+    /// The aggregate in effect: `sum` when none is given.
+    pub fn aggregate_or_sum(&self) -> Aggregate {
+        self.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value)
+    }
+}
+
 #[derive(Debug)]
 pub struct TierDraft {
     pub loc: Loc,
@@ -337,12 +344,24 @@ fn feature(cx: &mut Ctx, id: &str, loc: Loc, node: &Node) -> Option<FeatureDraft
     })
 }
 
-fn decimal_field(cx: &mut Ctx, obj: &Obj<'_>, key: &str, min: Min) -> Option<Field<Decimal>> {
+/// The member `key` read by `read`, with where it was; `None` when absent or unreadable.
+fn field<T>(
+    cx: &mut Ctx,
+    obj: &Obj<'_>,
+    key: &str,
+    read: impl FnOnce(&mut Ctx, &Node, &str) -> Option<T>,
+) -> Option<Field<T>> {
     let (node, ptr) = obj.get(key)?;
-    let value = cx.decimal(node, &ptr, key, min)?;
+    let value = read(cx, node, &ptr)?;
     Some(Field {
         value,
         loc: Loc::new(node.span, ptr),
+    })
+}
+
+fn decimal_field(cx: &mut Ctx, obj: &Obj<'_>, key: &str, min: Min) -> Option<Field<Decimal>> {
+    field(cx, obj, key, |cx, node, ptr| {
+        cx.decimal(node, ptr, key, min)
     })
 }
 
@@ -352,20 +371,14 @@ fn choice_field<T: Copy>(
     key: &str,
     options: &[(&str, T)],
 ) -> Option<Field<T>> {
-    let (node, ptr) = obj.get(key)?;
-    let value = cx.choice(node, &ptr, key, options)?;
-    Some(Field {
-        value,
-        loc: Loc::new(node.span, ptr),
+    field(cx, obj, key, |cx, node, ptr| {
+        cx.choice(node, ptr, key, options)
     })
 }
 
 fn integer_field(cx: &mut Ctx, obj: &Obj<'_>, key: &str, max: u64) -> Option<Field<u64>> {
-    let (node, ptr) = obj.get(key)?;
-    let value = cx.integer(node, &ptr, key, max)?;
-    Some(Field {
-        value,
-        loc: Loc::new(node.span, ptr),
+    field(cx, obj, key, |cx, node, ptr| {
+        cx.integer(node, ptr, key, max)
     })
 }
 

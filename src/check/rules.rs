@@ -5,7 +5,9 @@
 //! recharge rules lives here, and each violation is reported at the value that breaks it.
 
 use super::ctx::{Ctx, Field, Loc};
-use super::lower::{AddonDraft, FeatureDraft, GrantDraft, PlanDraft, RechargeDraft, TierDraft};
+use super::lower::{
+    AddonDraft, FeatureDraft, GrantDraft, PlanDraft, RechargeDraft, TierDraft, AGGREGATES,
+};
 use super::suggest;
 use crate::ir::{self, Aggregate, FeatureKind, Mode, Overage, Rollover, Schedule};
 use rust_decimal::Decimal;
@@ -94,7 +96,7 @@ impl<'a> Features<'a> {
         if kind == FeatureKind::Balance {
             return true;
         }
-        let agg = f.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value);
+        let agg = f.aggregate_or_sum();
         let why = if f.cost.is_some() {
             "it has a `cost` itself".to_string()
         } else if agg == Aggregate::Sum {
@@ -181,18 +183,17 @@ fn plan_ir(d: PlanDraft, kinds: &[FeatureKind]) -> Option<ir::Plan> {
     })
 }
 
+/// How the document writes an aggregate.
 fn aggregate_name(a: Aggregate) -> &'static str {
-    match a {
-        Aggregate::Sum => "sum",
-        Aggregate::Max => "max",
-        Aggregate::Last => "last",
-        Aggregate::Perpetual => "perpetual",
-    }
+    AGGREGATES
+        .iter()
+        .find(|(_, value)| *value == a)
+        .map_or("sum", |(name, _)| name)
 }
 
 /// The kind, from the feature's fields and whether something names it.
 fn kind(f: &FeatureDraft, targeted: bool) -> FeatureKind {
-    let aggregate = f.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value);
+    let aggregate = f.aggregate_or_sum();
     if f.cost.is_some() {
         FeatureKind::Costing
     } else if aggregate == Aggregate::Sum {
@@ -214,14 +215,13 @@ fn feature_rules(cx: &mut Ctx, f: &FeatureDraft, kind: FeatureKind, addon_grante
         return;
     }
     if let (Some(grants), false) = (&f.grants, kind == FeatureKind::Balance) {
-        let agg = f.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value);
         cx.error(
             "not-balance",
             &grants.loc,
             format!(
                 "`grants` need a balance feature, but `{}` has aggregate `{}`",
                 f.id,
-                aggregate_name(agg)
+                aggregate_name(f.aggregate_or_sum())
             ),
         )
         .help = Some(
@@ -482,7 +482,7 @@ fn feature_ir(f: &FeatureDraft, kind: FeatureKind) -> ir::Feature {
             .as_ref()
             .map_or(Decimal::ZERO, |b| b.value.normalize()),
         mode: f.mode.as_ref().map_or(Mode::Graduated, |m| m.value),
-        aggregate: f.aggregate.as_ref().map_or(Aggregate::Sum, |a| a.value),
+        aggregate: f.aggregate_or_sum(),
         tiers: f.tiers.as_ref().map_or_else(Vec::new, |t| {
             t.value
                 .iter()
