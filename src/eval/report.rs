@@ -516,6 +516,16 @@ pub fn report_text(
     let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
     let (mut invoices, mut events, mut rejected) = (0usize, 0u64, 0usize);
     let mut j = JsonOut::new(pretty);
+    // A rough size (a rejected event ≈ 250 bytes, an invoice ≈ 2 kB): fewer regrowth copies.
+    let (n_rejected, n_invoices) = customers.iter().fold((0usize, 0usize), |(r, i), c| {
+        (r + c.rejected.len(), i + c.invoices.len())
+    });
+    j.out.reserve(
+        n_rejected
+            .saturating_mul(250)
+            .saturating_add(n_invoices.saturating_mul(2000)),
+    );
+    let mut scratch = String::new();
     j.obj();
     j.key("version").int(1);
     match until {
@@ -557,7 +567,9 @@ pub fn report_text(
             j.key("feature").str(r.feature_id(doc));
             j.key("n").dec(r.n);
             j.key("code").str(r.code());
-            j.key("reason").str(&r.message(doc));
+            scratch.clear();
+            r.write_message(doc, &mut scratch);
+            j.key("reason").str(&scratch);
             j.end_obj();
         }
         j.end_arr();
