@@ -107,13 +107,22 @@ impl Rejected {
 
     /// The one-line reason, e.g. `needs 3 of feature:credits, 2 left`.
     pub fn message(&self, doc: &Document) -> String {
+        let mut out = String::new();
+        self.write_message(doc, &mut out);
+        out
+    }
+
+    /// [`Rejected::message`], appended to `out`.
+    pub fn write_message(&self, doc: &Document, out: &mut String) {
+        use std::fmt::Write;
         let plan = doc.plans.get(self.plan);
         let id = |fi: usize| {
             plan.and_then(|p| p.features.get(fi))
                 .map_or("", |f| f.id.as_str())
         };
-        match &self.reason {
-            Reason::Insufficient { target, need, left } => format!(
+        let _ = match &self.reason {
+            Reason::Insufficient { target, need, left } => write!(
+                out,
                 "needs {} of {}, {} left",
                 need.normalize(),
                 id(*target),
@@ -124,19 +133,21 @@ impl Rejected {
                 need,
                 cap,
                 left,
-            } => format!(
+            } => write!(
+                out,
                 "needs {} of {} beyond its cap of {cap}, {} left",
                 need.normalize(),
                 id(*target),
                 left.normalize()
             ),
-            Reason::Gauge { total, value, cap } => format!(
+            Reason::Gauge { total, value, cap } => write!(
+                out,
                 "{} {} of {} is over its cap of {cap}",
                 if *total { "total" } else { "reading" },
                 value.normalize(),
                 id(self.feature)
             ),
-        }
+        };
     }
 
     /// The event's feature id.

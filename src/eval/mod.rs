@@ -74,6 +74,25 @@ fn overflow_message(o: &price::Overflow) -> String {
     )
 }
 
+/// Feed one line (without its `\n`; a `\r` before it is dropped here).
+fn feed_bytes(engine: &mut Engine<'_>, line: u64, mut bytes: &[u8]) -> Result<(), Failure> {
+    if let [rest @ .., b'\r'] = bytes {
+        bytes = rest;
+    }
+    let fed = match std::str::from_utf8(bytes) {
+        Ok(text) => engine.feed(line, text),
+        Err(_) => {
+            engine.errors.push(engine::LineError {
+                line,
+                customer: None,
+                error: trace::TraceError::new("bad-json", "the line is not valid UTF-8"),
+            });
+            Ok(())
+        }
+    };
+    fed.map_err(|o| Failure::Fatal(overflow_message(&o)))
+}
+
 /// Run a trace read line by line (streaming: memory does not grow with the trace).
 pub fn simulate<R: BufRead>(
     doc: &crate::ir::Document,
@@ -84,6 +103,22 @@ pub fn simulate<R: BufRead>(
     let mut buf = Vec::new();
     let mut line = 0u64;
     loop {
+        // A whole line in the reader's buffer is read in place; one split across refills (or
+        // the last, without a newline) is gathered into `buf`.
+        let avail = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Failure::Fatal(format!("cannot read the trace: {e}"))),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        if let Some(pos) = avail.iter().position(|&b| b == b'\n') {
+            line += 1;
+            feed_bytes(&mut engine, line, avail.get(..pos).unwrap_or_default())?;
+            reader.consume(pos + 1);
+            continue;
+        }
         buf.clear();
         let n = reader
             .read_until(b'\n', &mut buf)
@@ -92,25 +127,11 @@ pub fn simulate<R: BufRead>(
             break;
         }
         line += 1;
-        let mut bytes = buf.as_slice();
-        if let [rest @ .., b'\n'] = bytes {
-            bytes = rest;
-        }
-        if let [rest @ .., b'\r'] = bytes {
-            bytes = rest;
-        }
-        let fed = match std::str::from_utf8(bytes) {
-            Ok(text) => engine.feed(line, text),
-            Err(_) => {
-                engine.errors.push(engine::LineError {
-                    line,
-                    customer: None,
-                    error: trace::TraceError::new("bad-json", "the line is not valid UTF-8"),
-                });
-                Ok(())
-            }
+        let bytes = match buf.as_slice() {
+            [rest @ .., b'\n'] => rest,
+            all => all,
         };
-        fed.map_err(|o| Failure::Fatal(overflow_message(&o)))?;
+        feed_bytes(&mut engine, line, bytes)?;
     }
     let until = engine
         .finish()
@@ -160,4 +181,42 @@ pub fn simulate_json(
         Failure::Invalid(v) => v,
         Failure::Fatal(m) => vec![m],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::load::load;
+    use crate::source::{Source, SourceFormat};
+
+    #[test]
+    fn lines_split_across_buffer_refills_read_the_same() {
+        let text = std::fs::read_to_string("benches/pricing.json").unwrap();
+        let loaded = load(
+            Source::new("benches/pricing.json", text),
+            SourceFormat::Json,
+        );
+        let doc = loaded.document.expect("benches/pricing.json checks");
+        // CRLF endings, a blank line, an invalid UTF-8 line and a last line without `\n`.
+        let mut trace = gen::trace(300, 7, 3).replace('\n', "\r\n").into_bytes();
+        trace.extend_from_slice(b"\n\xff\xfe\n");
+        trace.extend_from_slice(
+            br#"{"at":"2026-03-01T00:00:00Z","customer":"cust:1","cancel":true}"#,
+        );
+        let opts = || Options {
+            skip_invalid: true,
+            ..Options::default()
+        };
+        let whole = simulate(&doc, trace.as_slice(), opts())
+            .unwrap()
+            .text(false)
+            .unwrap();
+        for cap in [1, 2, 7, 64, 1000] {
+            let reader = std::io::BufReader::with_capacity(cap, trace.as_slice());
+            let split = simulate(&doc, reader, opts()).unwrap().text(false).unwrap();
+            assert_eq!(split, whole, "capacity {cap}");
+        }
+        assert!(whole.contains("not valid UTF-8"));
+    }
 }

@@ -140,6 +140,55 @@ impl Instant {
     }
 }
 
+impl Instant {
+    /// Append the [`Display`](fmt::Display) form to `out`, without the formatting machinery.
+    pub fn push_to(self, out: &mut String) {
+        let days = self.secs.div_euclid(DAY);
+        let sod = self.secs.rem_euclid(DAY);
+        let (y, m, d) = civil_from_days(days);
+        if !(0..=9999).contains(&y) {
+            use fmt::Write;
+            let _ = write!(out, "{self}");
+            return;
+        }
+        let two = |out: &mut String, v: i64| {
+            // 0 ≤ v < 100 here, so each digit is below 10.
+            out.push(char::from(b'0' + (v / 10 % 10) as u8));
+            out.push(char::from(b'0' + (v % 10) as u8));
+        };
+        two(out, y / 100);
+        two(out, y % 100);
+        out.push('-');
+        two(out, m);
+        out.push('-');
+        two(out, d);
+        out.push('T');
+        two(out, sod / 3600);
+        out.push(':');
+        two(out, sod / 60 % 60);
+        out.push(':');
+        two(out, sod % 60);
+        if self.nanos != 0 {
+            let mut n = self.nanos;
+            let mut len = 9;
+            while n % 10 == 0 {
+                n /= 10;
+                len -= 1;
+            }
+            out.push('.');
+            let mut digits = [b'0'; 9];
+            for slot in digits.iter_mut().take(len).rev() {
+                *slot = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            for &c in digits.iter().take(len) {
+                out.push(char::from(c));
+            }
+        }
+        out.push('Z');
+    }
+}
+
 impl fmt::Display for Instant {
     /// UTC with `Z`; fractional seconds only when non-zero (as jiff prints).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -250,6 +299,28 @@ impl Anchor {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn hand_written_instants_match_display() {
+        for text in [
+            "2026-01-02T03:04:05Z",
+            "1970-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "2024-02-29T12:00:00.5Z",
+            "2024-02-29T12:00:00.000001+05:30",
+            "1969-12-31T23:59:59.1Z",
+        ] {
+            let t = Instant::parse(text).unwrap();
+            let mut s = String::new();
+            t.push_to(&mut s);
+            assert_eq!(s, t.to_string(), "{text}");
+        }
+        let far = Instant::from_secs(400_000_000_000);
+        let mut s = String::new();
+        far.push_to(&mut s);
+        assert_eq!(s, far.to_string());
+    }
     use super::*;
 
     fn at(s: &str) -> Instant {
