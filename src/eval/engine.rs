@@ -294,6 +294,17 @@ impl<'d> Engine<'d> {
         }
     }
 
+    /// A trace error becomes an invalid line of the event's customer; an overflow stops the run.
+    fn record_failure(&mut self, line: u64, ev: &Event<'_>, fail: Fail) -> Exact<()> {
+        match fail {
+            Fail::Trace(e) => {
+                self.error(line, Some(ev.customer.to_string()), e);
+                Ok(())
+            }
+            Fail::Overflow(o) => Err(o),
+        }
+    }
+
     fn error(&mut self, line: u64, customer: Option<String>, error: TraceError) {
         self.errors.push(LineError {
             line,
@@ -469,12 +480,7 @@ impl<'d> Engine<'d> {
                 }
                 Ok(())
             }
-            Err(Fail::Trace(e)) => {
-                let id = ev.customer.to_string();
-                self.error(line, Some(id), e);
-                Ok(())
-            }
-            Err(Fail::Overflow(o)) => Err(o),
+            Err(fail) => self.record_failure(line, ev, fail),
         }
     }
 
@@ -749,12 +755,7 @@ impl<'d> Engine<'d> {
                 }
                 Ok(())
             }
-            Err(Fail::Trace(e)) => {
-                let id = ev.customer.to_string();
-                self.error(line, Some(id), e);
-                Ok(())
-            }
-            Err(Fail::Overflow(o)) => Err(o),
+            Err(fail) => self.record_failure(line, ev, fail),
         }
     }
 
