@@ -1,11 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! `cargo bench --bench simulate`: events per second of `simulate`, end to end (JSONL bytes →
-//! JSON report text) and of the evaluation core alone (parsed events → state, no parsing, no
-//! report). `BENCH_EVENTS` and `BENCH_CUSTOMERS` set the trace size (default 2,000,000 over
+//! JSON report text) and of the evaluation core alone (events read and interned → state, no
+//! parsing, no report). `BENCH_EVENTS` and `BENCH_CUSTOMERS` set the trace size (default 2,000,000 over
 //! 10,000 customers); the trace comes from the deterministic generator (`gen-trace`).
 
 use std::time::Instant;
 use tariffc::eval::engine::Engine;
+use tariffc::eval::intern::Reader;
 use tariffc::eval::trace::parse_line;
 use tariffc::eval::{simulate, Options};
 use tariffc::load::load;
@@ -49,15 +50,19 @@ fn main() {
         drop(sim);
     }
 
-    // Core: events already parsed; applying them and settling `until`.
-    let parsed: Vec<_> = trace.lines().map(|l| parse_line(l).unwrap()).collect();
+    // Core: lines already read and interned (customers and names are numbers); applying the
+    // events and settling `until`.
     let mut best_core = f64::MAX;
     for _ in 0..3 {
-        let evs = parsed.clone();
+        let mut reader = Reader::new(&doc);
+        let mut items = Vec::with_capacity(events + customers);
+        for (i, l) in trace.lines().enumerate() {
+            reader.read(i as u64 + 1, l, &mut items);
+        }
         let start = Instant::now();
         let mut engine = Engine::new(&doc, None);
-        for (i, ev) in evs.into_iter().enumerate() {
-            engine.feed_event(i as u64 + 1, ev).unwrap();
+        for item in items {
+            engine.take(item).unwrap();
         }
         engine.finish().unwrap();
         let secs = start.elapsed().as_secs_f64();

@@ -5,14 +5,14 @@
 //! take effect first); state grows with customers × features, never with events. A rejected
 //! event changes nothing. Every amount is exact until [`round_line`].
 
+use super::intern::{lookup, Ev, Item, Reader, Sym, Syms, K};
 use super::plan::PlanX;
 use super::price::{add, mul, price_feature, round_line, Exact, Overflow};
 use super::state::{ceil_div, AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
 use super::time::{Anchor, Instant};
-use super::trace::{parse_line, Event, Kind, TraceError};
+use super::trace::{Event, TraceError};
 use crate::ir::{Aggregate, Document, FeatureKind, Plan, Rollover, Schedule};
 use rust_decimal::Decimal;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -203,7 +203,7 @@ pub struct Customer {
     pub sub: Option<Sub>,
     /// Events at one of its period starts, waiting for a later line (see the module doc).
     batch_at: Option<Instant>,
-    batch: Vec<(u64, Event<'static>)>,
+    batch: Vec<(u64, Ev)>,
     pub invoices: Vec<Invoice>,
     pub rejected: Vec<Rejected>,
     pub warnings: Vec<Note>,
@@ -221,15 +221,21 @@ pub struct Customer {
 pub struct Engine<'d> {
     pub sh: Shared<'d>,
     pub customers: Vec<Customer>,
-    index: FxMap<usize>,
     pub until: Option<Instant>,
     pub errors: Vec<LineError>,
+    /// Reads lines for [`Engine::feed`]; a reader on another thread can feed [`Engine::take`].
+    reader: Reader,
+    scratch: Vec<Item>,
 }
 
 /// The document and what was precomputed from it (borrowed apart from the customers).
 pub struct Shared<'d> {
     pub doc: &'d Document,
     pub plans: Vec<PlanX>,
+    /// The names of the trace's symbols (a mirror of the reader's table).
+    pub syms: Syms,
+    /// Symbol → plan position.
+    plan_of: Vec<u32>,
     /// `quote`: rules never buy.
     pub recharge_off: bool,
 }
@@ -254,51 +260,31 @@ struct P<'a> {
     recharge_off: bool,
 }
 
-fn to_owned_event(e: Event<'_>) -> Event<'static> {
-    let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
-    Event {
-        at: e.at,
-        customer: own(e.customer),
-        kind: match e.kind {
-            Kind::Subscribe(p) => Kind::Subscribe(own(p)),
-            Kind::Usage { feature, n, set } => Kind::Usage {
-                feature: own(feature),
-                n,
-                set,
-            },
-            Kind::Purchase { addon, quantity } => Kind::Purchase {
-                addon: own(addon),
-                quantity,
-            },
-            Kind::Recharge { feature, enabled } => Kind::Recharge {
-                feature: own(feature),
-                enabled,
-            },
-            Kind::Cancel => Kind::Cancel,
-        },
-    }
-}
-
 impl<'d> Engine<'d> {
     pub fn new(doc: &'d Document, until: Option<Instant>) -> Engine<'d> {
+        let syms = Syms::from_doc(doc);
         Engine {
             sh: Shared {
                 doc,
-                plans: PlanX::all(doc),
+                plans: PlanX::all(doc, &syms),
+                plan_of: super::intern::table(&syms, doc.plans.iter().map(|p| p.id.as_str())),
+                syms,
                 recharge_off: false,
             },
             customers: Vec::new(),
-            index: HashMap::default(),
             until,
             errors: Vec::new(),
+            reader: Reader::new(doc),
+            scratch: Vec::new(),
         }
     }
 
     /// A trace error becomes an invalid line of the event's customer; an overflow stops the run.
-    fn record_failure(&mut self, line: u64, ev: &Event<'_>, fail: Fail) -> Exact<()> {
+    fn record_failure(&mut self, line: u64, ci: usize, fail: Fail) -> Exact<()> {
         match fail {
             Fail::Trace(e) => {
-                self.error(line, Some(ev.customer.to_string()), e);
+                let id = self.customers.get(ci).map(|c| c.id.clone());
+                self.error(line, id, e);
                 Ok(())
             }
             Fail::Overflow(o) => Err(o),
@@ -313,37 +299,62 @@ impl<'d> Engine<'d> {
         });
     }
 
-    fn customer(&mut self, id: &str) -> usize {
-        if let Some(&i) = self.index.get(id) {
-            return i;
-        }
-        let i = self.customers.len();
-        self.customers.push(Customer {
-            id: id.to_string(),
-            ..Customer::default()
-        });
-        self.index.insert(id.to_string(), i);
-        i
-    }
-
     /// Read and apply one line (1-based `line`). Only an arithmetic overflow is fatal; trace
     /// errors are collected in `errors`.
     pub fn feed(&mut self, line: u64, text: &str) -> Exact<()> {
-        if text.bytes().all(|b| b.is_ascii_whitespace()) {
-            return Ok(());
+        let mut items = std::mem::take(&mut self.scratch);
+        self.reader.read(line, text, &mut items);
+        let done = self.take_all(&mut items);
+        self.scratch = items;
+        done
+    }
+
+    /// Apply one parsed event.
+    pub fn feed_event(&mut self, line: u64, ev: Event<'_>) -> Exact<()> {
+        let mut items = std::mem::take(&mut self.scratch);
+        let ev = self.reader.resolve(&ev, &mut items);
+        items.push(Item::Event(line, ev));
+        let done = self.take_all(&mut items);
+        self.scratch = items;
+        done
+    }
+
+    /// Apply items in order, leaving `items` empty.
+    pub fn take_all(&mut self, items: &mut Vec<Item>) -> Exact<()> {
+        let mut result = Ok(());
+        for item in items.drain(..) {
+            if result.is_ok() {
+                result = self.take(item);
+            }
         }
-        match parse_line(text) {
-            Ok(ev) => self.feed_event(line, ev),
-            Err(r) => {
-                self.error(line, r.customer.map(Cow::into_owned), r.error);
+        result
+    }
+
+    /// Apply one item from a [`Reader`].
+    pub fn take(&mut self, item: Item) -> Exact<()> {
+        match item {
+            Item::Event(line, ev) => self.feed_ev(line, ev),
+            Item::Name(name) => {
+                self.sh.syms.push(name);
+                Ok(())
+            }
+            Item::Customer(id) => {
+                self.customers.push(Customer {
+                    id,
+                    ..Customer::default()
+                });
+                Ok(())
+            }
+            Item::Invalid(e) => {
+                self.errors.push(e);
                 Ok(())
             }
         }
     }
 
-    /// Apply one parsed event.
-    pub fn feed_event(&mut self, line: u64, ev: Event<'_>) -> Exact<()> {
-        let ci = self.customer(&ev.customer);
+    /// Apply one event whose names are interned.
+    pub fn feed_ev(&mut self, line: u64, ev: Ev) -> Exact<()> {
+        let ci = ev.customer as usize;
         let Some(c) = self.customers.get_mut(ci) else {
             return Ok(());
         };
@@ -358,7 +369,7 @@ impl<'d> Engine<'d> {
                 return Ok(());
             }
         }
-        let lifecycle = matches!(ev.kind, Kind::Subscribe(_) | Kind::Cancel);
+        let lifecycle = matches!(ev.kind, K::Subscribe(_) | K::Cancel);
         if lifecycle && c.last_lifecycle == Some(ev.at) {
             let msg = format!(
                 "a second subscribe or cancel for customer `{}` at {}",
@@ -381,7 +392,7 @@ impl<'d> Engine<'d> {
             return self.validate_after_until(ci, line, &ev);
         }
         if c.batch_at == Some(ev.at) {
-            c.batch.push((line, to_owned_event(ev)));
+            c.batch.push((line, ev));
             return Ok(());
         }
         self.flush(ci)?;
@@ -389,7 +400,7 @@ impl<'d> Engine<'d> {
         if at_boundary {
             if let Some(c) = self.customers.get_mut(ci) {
                 c.batch_at = Some(ev.at);
-                c.batch.push((line, to_owned_event(ev)));
+                c.batch.push((line, ev));
             }
             return Ok(());
         }
@@ -433,15 +444,9 @@ impl<'d> Engine<'d> {
         let Some(plan) = c.sub.as_ref().map(|s| s.plan) else {
             return Ok(());
         };
-        let hoisted = batch.iter().position(|(_, e)| match &e.kind {
-            Kind::Cancel => true,
-            Kind::Subscribe(p) => self
-                .sh
-                .doc
-                .plans
-                .iter()
-                .position(|x| x.id == *p)
-                .is_some_and(|np| np != plan),
+        let hoisted = batch.iter().position(|(_, e)| match e.kind {
+            K::Cancel => true,
+            K::Subscribe(p) => lookup(&self.sh.plan_of, p).is_some_and(|np| np != plan),
             _ => false,
         });
         let Some(p) = self.sh.ctx(plan) else {
@@ -470,7 +475,7 @@ impl<'d> Engine<'d> {
     }
 
     /// Apply an event; record it as applied or as an invalid line.
-    fn apply_recorded(&mut self, ci: usize, line: u64, ev: &Event<'_>) -> Exact<()> {
+    fn apply_recorded(&mut self, ci: usize, line: u64, ev: &Ev) -> Exact<()> {
         match self.apply(ci, line, ev) {
             Ok(()) => {
                 if let Some(c) = self.customers.get_mut(ci) {
@@ -480,18 +485,16 @@ impl<'d> Engine<'d> {
                 }
                 Ok(())
             }
-            Err(fail) => self.record_failure(line, ev, fail),
+            Err(fail) => self.record_failure(line, ci, fail),
         }
     }
 
-    fn plan_index(&self, id: &str) -> Result<usize, Fail> {
-        match self.sh.doc.plans.iter().position(|p| p.id == id) {
+    fn plan_index(&self, s: Sym) -> Result<usize, Fail> {
+        match lookup(&self.sh.plan_of, s) {
             Some(i) => Ok(i),
             None => {
-                let ids: Vec<&str> = self.sh.doc.plans.iter().map(|p| p.id.as_str()).collect();
-                let hint = super::trace::closest(id, &ids)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
+                let id = self.sh.syms.name(s);
+                let hint = hint(id, self.sh.doc.plans.iter().map(|p| p.id.as_str()));
                 trace_err(
                     "unknown-plan",
                     format!("no plan `{id}` in the pricing file{hint}"),
@@ -500,14 +503,18 @@ impl<'d> Engine<'d> {
         }
     }
 
-    fn apply(&mut self, ci: usize, line: u64, ev: &Event<'_>) -> Result<(), Fail> {
+    fn customer_id(&self, ci: usize) -> &str {
+        self.customers.get(ci).map_or("", |c| c.id.as_str())
+    }
+
+    fn apply(&mut self, ci: usize, line: u64, ev: &Ev) -> Result<(), Fail> {
         let t = ev.at;
         let current = self
             .customers
             .get(ci)
             .and_then(|c| c.sub.as_ref().map(|s| s.plan));
-        match &ev.kind {
-            Kind::Subscribe(id) => {
+        match ev.kind {
+            K::Subscribe(id) => {
                 let np = self.plan_index(id)?;
                 match current {
                     None => self.start(ci, np, t),
@@ -517,8 +524,9 @@ impl<'d> Engine<'d> {
                                 line,
                                 code: "resubscribe-same-plan",
                                 message: format!(
-                                    "customer `{}` is already subscribed to `{id}`: nothing changes",
-                                    c.id
+                                    "customer `{}` is already subscribed to `{}`: nothing changes",
+                                    c.id,
+                                    self.sh.syms.name(id)
                                 ),
                             });
                         }
@@ -527,56 +535,43 @@ impl<'d> Engine<'d> {
                     Some(cp) => self.switch(ci, cp, np, t),
                 }
             }
-            Kind::Cancel => {
+            K::Cancel => {
                 let Some(cp) = current else {
-                    return not_subscribed(&ev.customer, "cancel");
+                    return not_subscribed(self.customer_id(ci), "cancel");
                 };
                 self.cancel(ci, cp, t)
             }
-            Kind::Usage { feature, n, set } => {
+            K::Usage { feature, n, set } => {
                 let Some(cp) = current else {
-                    return not_subscribed(&ev.customer, "usage");
+                    return not_subscribed(self.customer_id(ci), "usage");
                 };
-                self.usage(ci, cp, line, t, feature, *n, *set)
+                self.usage(ci, cp, line, t, feature, n, set)
             }
-            Kind::Purchase { addon, quantity } => {
+            K::Purchase { addon, quantity } => {
                 let Some(cp) = current else {
-                    return not_subscribed(&ev.customer, "purchase");
+                    return not_subscribed(self.customer_id(ci), "purchase");
                 };
                 let p = self.sh.ctx(cp).ok_or_else(internal)?;
-                let Some(ai) = p.ir.addons.iter().position(|a| a.id == **addon) else {
-                    return trace_err(
-                        "unknown-addon",
-                        format!(
-                            "no add-on `{addon}` in the customer's current plan `{}`",
-                            p.ir.id
-                        ),
-                    );
-                };
+                let ai = addon_index(p, &self.sh.syms, addon)?;
                 let c = self.customers.get_mut(ci).ok_or_else(internal)?;
                 let sub = c.sub.as_mut().ok_or_else(internal)?;
-                buy(p, sub, &mut c.life, ai, Decimal::from(*quantity), t, false)?;
+                buy(p, sub, &mut c.life, ai, Decimal::from(quantity), t, false)?;
                 Ok(())
             }
-            Kind::Recharge { feature, enabled } => {
+            K::Recharge { feature, enabled } => {
                 let Some(cp) = current else {
-                    return not_subscribed(&ev.customer, "recharge");
+                    return not_subscribed(self.customer_id(ci), "recharge");
                 };
                 let p = self.sh.ctx(cp).ok_or_else(internal)?;
-                let fi = feature_index(p, feature)?;
-                let Some(ri) = p.x.feats.get(fi).and_then(|f| f.rule) else {
-                    return trace_err(
-                        "no-recharge-rule",
-                        format!("`{feature}` has no recharge rule in plan `{}`", p.ir.id),
-                    );
-                };
+                let fi = feature_index(p, &self.sh.syms, feature)?;
+                let ri = recharge_rule(p, &self.sh.syms, fi)?;
                 let c = self.customers.get_mut(ci).ok_or_else(internal)?;
-                c.life.set_recharge(feature, *enabled);
+                c.life.set_recharge(feature, enabled);
                 let sub = c.sub.as_mut().ok_or_else(internal)?;
                 if let Some(on) = sub.rules_on.get_mut(ri) {
-                    *on = *enabled;
+                    *on = enabled;
                 }
-                if *enabled {
+                if enabled {
                     check_rule(p, sub, &mut c.life, ri, t)?;
                 }
                 Ok(())
@@ -633,38 +628,12 @@ impl<'d> Engine<'d> {
         plan: usize,
         line: u64,
         t: Instant,
-        feature: &str,
+        feature: Sym,
         n: Decimal,
         set: bool,
     ) -> Result<(), Fail> {
         let p = self.sh.ctx(plan).ok_or_else(internal)?;
-        let fi = feature_index(p, feature)?;
-        let f = p.ir.features.get(fi).ok_or_else(internal)?;
-        if f.kind == FeatureKind::Flat {
-            return trace_err(
-                "flat-usage",
-                format!("`{feature}` is a flat fee: it takes no usage"),
-            );
-        }
-        let perpetual = f.aggregate == Aggregate::Perpetual;
-        if n < Decimal::ZERO && !perpetual {
-            return trace_err(
-                "negative-n",
-                format!(
-                    "`n` = {} is negative; only a `perpetual` feature takes negative usage",
-                    n.normalize()
-                ),
-            );
-        }
-        if set && !perpetual {
-            return trace_err(
-                "set-not-perpetual",
-                format!(
-                    "`set` is only for `perpetual` features; `{feature}` aggregates by `{}`",
-                    agg_name(f.aggregate)
-                ),
-            );
-        }
+        let fi = check_usage(p, &self.sh.syms, feature, n, set)?;
         let c = self.customers.get_mut(ci).ok_or_else(internal)?;
         let sub = c.sub.as_mut().ok_or_else(internal)?;
         if let Some(reason) = use_feature(p, sub, &mut c.life, fi, n, set, t)? {
@@ -682,7 +651,7 @@ impl<'d> Engine<'d> {
 
     /// Lines at or after `until` are read and validated (against the plan the customer would
     /// have), never applied.
-    fn validate_after_until(&mut self, ci: usize, line: u64, ev: &Event<'_>) -> Exact<()> {
+    fn validate_after_until(&mut self, ci: usize, line: u64, ev: &Ev) -> Exact<()> {
         let Some(c) = self.customers.get(ci) else {
             return Ok(());
         };
@@ -690,58 +659,26 @@ impl<'d> Engine<'d> {
             Some(p) => p,
             None => c.sub.as_ref().map(|s| s.plan),
         };
-        let result: Result<Option<usize>, Fail> = (|| match &ev.kind {
-            Kind::Subscribe(id) => self.plan_index(id).map(Some),
-            Kind::Cancel => match plan {
+        let syms = &self.sh.syms;
+        let result: Result<Option<usize>, Fail> = (|| match ev.kind {
+            K::Subscribe(id) => self.plan_index(id).map(Some),
+            K::Cancel => match plan {
                 Some(_) => Ok(None),
-                None => not_subscribed(&ev.customer, "cancel"),
+                None => not_subscribed(&c.id, "cancel"),
             },
             other => {
                 let Some(pi) = plan else {
-                    return not_subscribed(&ev.customer, "event");
+                    return not_subscribed(&c.id, "event");
                 };
                 let p = self.sh.ctx(pi).ok_or_else(internal)?;
                 match other {
-                    Kind::Usage { feature, n, set } => {
-                        let fi = feature_index(p, feature)?;
-                        let f = p.ir.features.get(fi).ok_or_else(internal)?;
-                        let perpetual = f.aggregate == Aggregate::Perpetual;
-                        if f.kind == FeatureKind::Flat {
-                            trace_err(
-                                "flat-usage",
-                                format!("`{feature}` is a flat fee: it takes no usage"),
-                            )
-                        } else if *n < Decimal::ZERO && !perpetual {
-                            trace_err("negative-n", format!("`n` = {} is negative; only a `perpetual` feature takes negative usage", n.normalize()))
-                        } else if *set && !perpetual {
-                            trace_err("set-not-perpetual", format!("`set` is only for `perpetual` features; `{feature}` aggregates by `{}`", agg_name(f.aggregate)))
-                        } else {
-                            Ok(Some(pi))
-                        }
+                    K::Usage { feature, n, set } => {
+                        check_usage(p, syms, feature, n, set).map(|_| Some(pi))
                     }
-                    Kind::Purchase { addon, .. } => {
-                        if p.ir.addons.iter().any(|a| a.id == **addon) {
-                            Ok(Some(pi))
-                        } else {
-                            trace_err(
-                                "unknown-addon",
-                                format!(
-                                    "no add-on `{addon}` in the customer's current plan `{}`",
-                                    p.ir.id
-                                ),
-                            )
-                        }
-                    }
-                    Kind::Recharge { feature, .. } => {
-                        let fi = feature_index(p, feature)?;
-                        if p.x.feats.get(fi).and_then(|f| f.rule).is_some() {
-                            Ok(Some(pi))
-                        } else {
-                            trace_err(
-                                "no-recharge-rule",
-                                format!("`{feature}` has no recharge rule in plan `{}`", p.ir.id),
-                            )
-                        }
+                    K::Purchase { addon, .. } => addon_index(p, syms, addon).map(|_| Some(pi)),
+                    K::Recharge { feature, .. } => {
+                        let fi = feature_index(p, syms, feature)?;
+                        recharge_rule(p, syms, fi).map(|_| Some(pi))
                     }
                     _ => Ok(Some(pi)),
                 }
@@ -755,7 +692,7 @@ impl<'d> Engine<'d> {
                 }
                 Ok(())
             }
-            Err(fail) => self.record_failure(line, ev, fail),
+            Err(fail) => self.record_failure(line, ci, fail),
         }
     }
 
@@ -817,24 +754,98 @@ fn agg_name(a: Aggregate) -> &'static str {
     }
 }
 
-fn feature_index(p: P<'_>, id: &str) -> Result<usize, Fail> {
-    let plan = p.ir;
-    match p.x.feature_index.get(id).copied() {
+/// A closest-name hint, e.g. `` (did you mean `feature:api`?)``, or nothing.
+fn hint<'a>(id: &str, ids: impl Iterator<Item = &'a str>) -> String {
+    let ids: Vec<&str> = ids.collect();
+    super::trace::closest(id, &ids)
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
+}
+
+fn feature_index(p: P<'_>, syms: &Syms, s: Sym) -> Result<usize, Fail> {
+    match lookup(&p.x.feature_of, s) {
         Some(i) => Ok(i),
         None => {
-            let ids: Vec<&str> = plan.features.iter().map(|f| f.id.as_str()).collect();
-            let hint = super::trace::closest(id, &ids)
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
+            let id = syms.name(s);
+            let hint = hint(id, p.ir.features.iter().map(|f| f.id.as_str()));
             trace_err(
                 "unknown-feature",
                 format!(
                     "no feature `{id}` in the customer's current plan `{}`{hint}",
-                    plan.id
+                    p.ir.id
                 ),
             )
         }
     }
+}
+
+fn addon_index(p: P<'_>, syms: &Syms, s: Sym) -> Result<usize, Fail> {
+    match lookup(&p.x.addon_of, s) {
+        Some(i) => Ok(i),
+        None => trace_err(
+            "unknown-addon",
+            format!(
+                "no add-on `{}` in the customer's current plan `{}`",
+                syms.name(s),
+                p.ir.id
+            ),
+        ),
+    }
+}
+
+/// The recharge rule on feature `fi`.
+fn recharge_rule(p: P<'_>, syms: &Syms, fi: usize) -> Result<usize, Fail> {
+    match p.x.feats.get(fi).and_then(|f| f.rule) {
+        Some(ri) => Ok(ri),
+        None => {
+            let s =
+                p.x.feature_sym
+                    .get(fi)
+                    .copied()
+                    .unwrap_or(super::intern::NONE);
+            trace_err(
+                "no-recharge-rule",
+                format!(
+                    "`{}` has no recharge rule in plan `{}`",
+                    syms.name(s),
+                    p.ir.id
+                ),
+            )
+        }
+    }
+}
+
+/// What a usage line must satisfy in the customer's plan; the feature's position.
+fn check_usage(p: P<'_>, syms: &Syms, s: Sym, n: Decimal, set: bool) -> Result<usize, Fail> {
+    let fi = feature_index(p, syms, s)?;
+    let f = p.ir.features.get(fi).ok_or_else(internal)?;
+    let feature = syms.name(s);
+    if f.kind == FeatureKind::Flat {
+        return trace_err(
+            "flat-usage",
+            format!("`{feature}` is a flat fee: it takes no usage"),
+        );
+    }
+    let perpetual = f.aggregate == Aggregate::Perpetual;
+    if n < Decimal::ZERO && !perpetual {
+        return trace_err(
+            "negative-n",
+            format!(
+                "`n` = {} is negative; only a `perpetual` feature takes negative usage",
+                n.normalize()
+            ),
+        );
+    }
+    if set && !perpetual {
+        return trace_err(
+            "set-not-perpetual",
+            format!(
+                "`set` is only for `perpetual` features; `{feature}` aggregates by `{}`",
+                agg_name(f.aggregate)
+            ),
+        );
+    }
+    Ok(fi)
 }
 
 fn new_sub(p: P<'_>, life: &Life, t: Instant, feats: Vec<FeatState>) -> Sub {
@@ -1045,9 +1056,9 @@ fn rules_on(p: P<'_>, life: &Life) -> Vec<bool> {
     p.x.rules
         .iter()
         .map(|r| {
-            p.ir.features
+            p.x.feature_sym
                 .get(r.feature)
-                .is_some_and(|f| life.recharge_enabled(&f.id, r.enabled))
+                .is_some_and(|&s| life.recharge_enabled(s, r.enabled))
         })
         .collect()
 }

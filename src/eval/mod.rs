@@ -7,6 +7,7 @@
 pub mod engine;
 pub mod gen;
 pub mod human;
+pub mod intern;
 pub mod plan;
 pub mod price;
 pub mod quote;

@@ -3,6 +3,7 @@
 //! Invariant: built once per document; every id the checker resolved is turned into an index
 //! into the plan's own vectors, so the hot path never compares names it can avoid.
 
+use super::intern::{self, Sym, Syms};
 use crate::ir::{Document, Feature, FeatureKind, Overage, Plan};
 use rust_decimal::Decimal;
 
@@ -33,8 +34,12 @@ pub struct PlanX {
     pub rules: Vec<RuleX>,
     /// Per add-on, per grant entry: the target feature's position.
     pub addon_targets: Vec<Vec<usize>>,
-    /// Feature id → position.
-    pub feature_index: super::engine::FxMap<usize>,
+    /// Symbol → feature position ([`intern::table`]).
+    pub feature_of: Vec<u32>,
+    /// Symbol → add-on position.
+    pub addon_of: Vec<u32>,
+    /// Per feature position: its symbol.
+    pub feature_sym: Vec<Sym>,
 }
 
 fn position(plan: &Plan, id: &str) -> Option<usize> {
@@ -53,7 +58,7 @@ fn limited(f: &Feature) -> bool {
 }
 
 impl PlanX {
-    pub fn new(plan: &Plan) -> PlanX {
+    pub fn new(plan: &Plan, syms: &Syms) -> PlanX {
         let rules: Vec<RuleX> = plan
             .recharge
             .iter()
@@ -94,21 +99,21 @@ impl PlanX {
                     .collect()
             })
             .collect();
-        let feature_index = plan
-            .features
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.id.clone(), i))
-            .collect();
         PlanX {
             feats,
             rules,
             addon_targets,
-            feature_index,
+            feature_of: intern::table(syms, plan.features.iter().map(|f| f.id.as_str())),
+            addon_of: intern::table(syms, plan.addons.iter().map(|a| a.id.as_str())),
+            feature_sym: plan
+                .features
+                .iter()
+                .map(|f| syms.get(&f.id).unwrap_or(intern::NONE))
+                .collect(),
         }
     }
 
-    pub fn all(doc: &Document) -> Vec<PlanX> {
-        doc.plans.iter().map(PlanX::new).collect()
+    pub fn all(doc: &Document, syms: &Syms) -> Vec<PlanX> {
+        doc.plans.iter().map(|p| PlanX::new(p, syms)).collect()
     }
 }

@@ -5,6 +5,7 @@
 //! live at `t` iff `t < expiry`. State is indexed by feature position in the current plan; it
 //! grows with features, never with events.
 
+use super::intern::Sym;
 use super::price::{add, Exact, Overflow, Priced};
 use super::time::{Anchor, Instant};
 use rust_decimal::Decimal;
@@ -208,8 +209,8 @@ pub struct Sub {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Life {
     pub signed_up: bool,
-    /// Per-customer recharge switches by feature id; override the rule's `enabled`.
-    pub recharge: Vec<(String, bool)>,
+    /// Per-customer recharge switches by feature id (interned); override the rule's `enabled`.
+    pub recharge: Vec<(Sym, bool)>,
     /// Next issue number for blocks.
     pub issues: u64,
     /// Next purchase number.
@@ -227,17 +228,17 @@ impl Life {
         self.purchases
     }
 
-    pub fn recharge_enabled(&self, feature: &str, default: bool) -> bool {
+    pub fn recharge_enabled(&self, feature: Sym, default: bool) -> bool {
         self.recharge
             .iter()
-            .find(|(f, _)| f == feature)
+            .find(|(f, _)| *f == feature)
             .map_or(default, |(_, on)| *on)
     }
 
-    pub fn set_recharge(&mut self, feature: &str, on: bool) {
-        match self.recharge.iter_mut().find(|(f, _)| f == feature) {
+    pub fn set_recharge(&mut self, feature: Sym, on: bool) {
+        match self.recharge.iter_mut().find(|(f, _)| *f == feature) {
             Some(slot) => slot.1 = on,
-            None => self.recharge.push((feature.to_string(), on)),
+            None => self.recharge.push((feature, on)),
         }
     }
 }

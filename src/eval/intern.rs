@@ -1,0 +1,208 @@
+//! Reading a trace line into an id-only event: names become numbers once, at the reader.
+//!
+//! Invariant: the document's plan, feature and add-on ids are symbols `0..Syms::seeded` in a
+//! fixed order, so every plan's lookup tables can be built before the trace is read; a name the
+//! document does not know is interned after them and is announced by an [`Item::Name`] before
+//! the first event that uses it. Customers are numbered in the order they first appear, each
+//! announced by an [`Item::Customer`]. An engine that applies the items in order mirrors both
+//! tables, so the items can cross a thread boundary.
+
+use super::engine::{FxMap, LineError};
+use super::time::Instant;
+use super::trace::{parse_line, Event, Kind};
+use crate::ir::Document;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// A plan, feature or add-on name, interned.
+pub type Sym = u32;
+
+/// The symbol table: names ↔ numbers.
+#[derive(Debug, Clone, Default)]
+pub struct Syms {
+    map: FxMap<Sym>,
+    names: Vec<String>,
+    /// How many symbols the document itself holds (they come first).
+    pub seeded: usize,
+}
+
+impl Syms {
+    /// The document's ids: plans, then each plan's features and add-ons, in file order.
+    pub fn from_doc(doc: &Document) -> Syms {
+        let mut s = Syms::default();
+        for p in &doc.plans {
+            s.intern(&p.id);
+        }
+        for p in &doc.plans {
+            for f in &p.features {
+                s.intern(&f.id);
+            }
+            for a in &p.addons {
+                s.intern(&a.id);
+            }
+        }
+        s.seeded = s.names.len();
+        s
+    }
+
+    /// The symbol of `name`, and whether it is new.
+    pub fn intern(&mut self, name: &str) -> (Sym, bool) {
+        if let Some(&s) = self.map.get(name) {
+            return (s, false);
+        }
+        let s = Sym::try_from(self.names.len()).unwrap_or(Sym::MAX);
+        self.map.insert(name.to_string(), s);
+        self.names.push(name.to_string());
+        (s, true)
+    }
+
+    pub fn get(&self, name: &str) -> Option<Sym> {
+        self.map.get(name).copied()
+    }
+
+    /// Add a name announced by a reader (it has the next number).
+    pub fn push(&mut self, name: String) {
+        let s = Sym::try_from(self.names.len()).unwrap_or(Sym::MAX);
+        self.map.insert(name.clone(), s);
+        self.names.push(name);
+    }
+
+    pub fn name(&self, s: Sym) -> &str {
+        self.names.get(s as usize).map_or("", String::as_str)
+    }
+}
+
+/// An event with every name interned: small and `Copy`, so it can wait in a batch or be sent
+/// to another thread without allocating.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ev {
+    pub at: Instant,
+    pub customer: u32,
+    pub kind: K,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum K {
+    Subscribe(Sym),
+    Usage { feature: Sym, n: Decimal, set: bool },
+    Purchase { addon: Sym, quantity: u64 },
+    Recharge { feature: Sym, enabled: bool },
+    Cancel,
+}
+
+/// What a reader hands the engine, in trace order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// The next symbol's name (a name the document does not know).
+    Name(String),
+    /// The next customer's id.
+    Customer(String),
+    /// A line read into an event.
+    Event(u64, Ev),
+    /// A line that could not be read.
+    Invalid(LineError),
+}
+
+/// Reads lines into [`Item`]s: parsing and interning, nothing that needs a customer's state.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    syms: Syms,
+    customers: HashMap<String, u32, std::hash::BuildHasherDefault<super::engine::FxHasher>>,
+}
+
+impl Reader {
+    pub fn new(doc: &Document) -> Reader {
+        Reader {
+            syms: Syms::from_doc(doc),
+            customers: HashMap::default(),
+        }
+    }
+
+    fn sym(&mut self, name: &str, out: &mut Vec<Item>) -> Sym {
+        let (s, new) = self.syms.intern(name);
+        if new {
+            out.push(Item::Name(name.to_string()));
+        }
+        s
+    }
+
+    fn customer(&mut self, id: &str, out: &mut Vec<Item>) -> u32 {
+        if let Some(&c) = self.customers.get(id) {
+            return c;
+        }
+        let c = u32::try_from(self.customers.len()).unwrap_or(u32::MAX);
+        self.customers.insert(id.to_string(), c);
+        out.push(Item::Customer(id.to_string()));
+        c
+    }
+
+    /// Read one line (1-based `line`, without its newline); blank lines give nothing.
+    pub fn read(&mut self, line: u64, text: &str, out: &mut Vec<Item>) {
+        if text.bytes().all(|b| b.is_ascii_whitespace()) {
+            return;
+        }
+        match parse_line(text) {
+            Ok(ev) => {
+                let ev = self.resolve(&ev, out);
+                out.push(Item::Event(line, ev));
+            }
+            Err(r) => out.push(Item::Invalid(LineError {
+                line,
+                customer: r.customer.map(std::borrow::Cow::into_owned),
+                error: r.error,
+            })),
+        }
+    }
+
+    /// Intern a parsed event's names.
+    pub fn resolve(&mut self, ev: &Event<'_>, out: &mut Vec<Item>) -> Ev {
+        let customer = self.customer(&ev.customer, out);
+        let kind = match &ev.kind {
+            Kind::Subscribe(p) => K::Subscribe(self.sym(p, out)),
+            Kind::Usage { feature, n, set } => K::Usage {
+                feature: self.sym(feature, out),
+                n: *n,
+                set: *set,
+            },
+            Kind::Purchase { addon, quantity } => K::Purchase {
+                addon: self.sym(addon, out),
+                quantity: *quantity,
+            },
+            Kind::Recharge { feature, enabled } => K::Recharge {
+                feature: self.sym(feature, out),
+                enabled: *enabled,
+            },
+            Kind::Cancel => K::Cancel,
+        };
+        Ev {
+            at: ev.at,
+            customer,
+            kind,
+        }
+    }
+}
+
+/// Per plan: symbol → position in the plan's features or add-ons (`NONE` when absent).
+pub const NONE: u32 = u32::MAX;
+
+/// A table from the document's symbols to positions.
+pub fn table<'a>(syms: &Syms, ids: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let mut t = vec![NONE; syms.seeded];
+    for (i, id) in ids.enumerate() {
+        if let (Some(s), Ok(i)) = (syms.get(id), u32::try_from(i)) {
+            if let Some(slot) = t.get_mut(s as usize) {
+                *slot = i;
+            }
+        }
+    }
+    t
+}
+
+/// Look a symbol up in a [`table`].
+pub fn lookup(table: &[u32], s: Sym) -> Option<usize> {
+    table
+        .get(s as usize)
+        .copied()
+        .filter(|&i| i != NONE)
+        .map(|i| i as usize)
+}
