@@ -61,9 +61,7 @@ fn main() {
         }
         let start = Instant::now();
         let mut engine = Engine::new(&doc, None);
-        for item in items {
-            engine.take(item).unwrap();
-        }
+        engine.take_all(&mut items).unwrap();
         engine.finish().unwrap();
         let secs = start.elapsed().as_secs_f64();
         assert!(engine.errors.is_empty(), "{:?}", engine.errors.first());

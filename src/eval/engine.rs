@@ -217,6 +217,9 @@ pub struct Customer {
     shadow: Option<Option<usize>>,
 }
 
+/// How many items [`Engine::take_all`] reads ahead.
+const AHEAD: usize = 16;
+
 /// A simulation in progress.
 pub struct Engine<'d> {
     pub sh: Shared<'d>,
@@ -320,14 +323,56 @@ impl<'d> Engine<'d> {
     }
 
     /// Apply items in order, leaving `items` empty.
+    ///
+    /// Customers are reached at random, so each event's state is usually far from the cache.
+    /// Before a run of [`AHEAD`] items is applied, the state the next run will reach is read
+    /// ([`Engine::touch`]): those reads do not depend on one another, so the memory system
+    /// serves them in parallel instead of one event at a time.
     pub fn take_all(&mut self, items: &mut Vec<Item>) -> Exact<()> {
         let mut result = Ok(());
-        for item in items.drain(..) {
-            if result.is_ok() {
-                result = self.take(item);
+        self.touch(items.get(..AHEAD.min(items.len())).unwrap_or_default());
+        for start in (0..items.len()).step_by(AHEAD) {
+            if let Some(next) = items.get(start + AHEAD..) {
+                self.touch(next.get(..AHEAD.min(next.len())).unwrap_or_default());
+            }
+            for item in items.iter_mut().skip(start).take(AHEAD) {
+                if result.is_ok() {
+                    result = self.take(std::mem::replace(item, Item::Done));
+                }
             }
         }
+        items.clear();
         result
+    }
+
+    /// Read (and discard) what applying `items` will read first: each event's customer, the
+    /// state of its feature (or of the feature it costs) and that feature's first block.
+    fn touch(&self, items: &[Item]) {
+        let mut seen = 0u64;
+        for item in items {
+            let Item::Event(_, ev) = item else { continue };
+            let Some(c) = self.customers.get(ev.customer as usize) else {
+                continue;
+            };
+            seen ^= c.events;
+            let (Some(sub), K::Usage { feature, .. }) = (&c.sub, ev.kind) else {
+                continue;
+            };
+            let Some(x) = self.sh.plans.get(sub.plan) else {
+                continue;
+            };
+            let Some(fi) = lookup(&x.feature_of, feature) else {
+                continue;
+            };
+            let fi = x.feats.get(fi).and_then(|f| f.cost).map_or(fi, |(t, _)| t);
+            if let Some(st) = sub.feats.get(fi) {
+                seen ^= st.drawn.mantissa() as u64;
+                if let Some(b) = st.blocks().first() {
+                    seen ^= b.issue;
+                }
+            }
+        }
+        std::hint::black_box(seen);
     }
 
     /// Apply one item from a [`Reader`].
@@ -349,6 +394,7 @@ impl<'d> Engine<'d> {
                 self.errors.push(e);
                 Ok(())
             }
+            Item::Done => Ok(()),
         }
     }
 
@@ -568,8 +614,8 @@ impl<'d> Engine<'d> {
                 let c = self.customers.get_mut(ci).ok_or_else(internal)?;
                 c.life.set_recharge(feature, enabled);
                 let sub = c.sub.as_mut().ok_or_else(internal)?;
-                if let Some(on) = sub.rules_on.get_mut(ri) {
-                    *on = enabled;
+                if let Some(st) = p.x.rules.get(ri).and_then(|r| sub.feats.get_mut(r.feature)) {
+                    st.rule_on = enabled;
                 }
                 if enabled {
                     check_rule(p, sub, &mut c.life, ri, t)?;
@@ -853,14 +899,18 @@ fn new_sub(p: P<'_>, life: &Life, t: Instant, feats: Vec<FeatState>) -> Sub {
     let feats = if feats.is_empty() {
         p.ir.features
             .iter()
-            .map(|f| FeatState {
-                latest_issue: vec![None; f.grants.len()],
-                ..FeatState::default()
-            })
+            .map(|f| FeatState::new(f.grants.len()))
             .collect()
     } else {
         feats
     };
+    let mut feats = feats;
+    for r in &p.x.rules {
+        let sym = p.x.feature_sym.get(r.feature).copied();
+        if let Some(st) = feats.get_mut(r.feature) {
+            st.rule_on = sym.is_some_and(|s| life.recharge_enabled(s, r.enabled));
+        }
+    }
     Sub {
         plan: p.idx,
         anchor,
@@ -869,7 +919,6 @@ fn new_sub(p: P<'_>, life: &Life, t: Instant, feats: Vec<FeatState>) -> Sub {
         end: anchor.start(1),
         feats,
         addon_lines: Vec::new(),
-        rules_on: rules_on(p, life),
     }
 }
 
@@ -878,10 +927,7 @@ fn carry(old_plan: &Plan, old: &Sub, new_plan: &Plan, t: Instant) -> Vec<FeatSta
     let mut feats: Vec<FeatState> = new_plan
         .features
         .iter()
-        .map(|f| FeatState {
-            latest_issue: vec![None; f.grants.len()],
-            ..FeatState::default()
-        })
+        .map(|f| FeatState::new(f.grants.len()))
         .collect();
     for (f, st) in old_plan.features.iter().zip(&old.feats) {
         let Some((nf, target)) = new_plan
@@ -893,7 +939,7 @@ fn carry(old_plan: &Plan, old: &Sub, new_plan: &Plan, t: Instant) -> Vec<FeatSta
             continue;
         };
         if f.kind == FeatureKind::Balance && nf.kind == FeatureKind::Balance {
-            for b in st.blocks.iter().filter(|b| b.live_at(t)) {
+            for b in st.blocks().iter().filter(|b| b.live_at(t)) {
                 let current = b
                     .grant
                     .is_some_and(|g| st.latest_issue.get(g).copied().flatten() == Some(b.issue));
@@ -932,7 +978,7 @@ fn open_period(p: P<'_>, sub: &mut Sub, life: &mut Life, k: u32) -> Exact<()> {
             let (source, expiry) = match g.schedule {
                 Schedule::Every(n) if n > 0 && k % n == 0 => {
                     if let Rollover::Max(m) = g.rollover {
-                        cap_rollover(st, gi, m)?;
+                        st.cap_grant(gi, m)?;
                     }
                     let expiry = match (g.expires_after, &g.rollover) {
                         (Some(e), _) => Some(sub.anchor.start(k.saturating_add(e))),
@@ -969,34 +1015,6 @@ fn open_period(p: P<'_>, sub: &mut Sub, life: &mut Life, k: u32) -> Exact<()> {
     for ri in 0..p.x.rules.len() {
         check_rule(p, sub, life, ri, start)?;
     }
-    Ok(())
-}
-
-/// Forfeit units of grant `gi`'s earlier issues beyond `max`, oldest first.
-fn cap_rollover(st: &mut FeatState, gi: usize, max: Decimal) -> Exact<()> {
-    let mut total = Decimal::ZERO;
-    for b in st.blocks.iter().filter(|b| b.grant == Some(gi)) {
-        total = add(total, b.left, "a rollover total")?;
-    }
-    let mut excess = total - max;
-    if excess <= Decimal::ZERO {
-        return Ok(());
-    }
-    let mut order: Vec<usize> = (0..st.blocks.len())
-        .filter(|&i| st.blocks.get(i).is_some_and(|b| b.grant == Some(gi)))
-        .collect();
-    order.sort_by_key(|&i| st.blocks.get(i).map(|b| (b.issued, b.issue)));
-    for i in order {
-        if excess <= Decimal::ZERO {
-            break;
-        }
-        if let Some(b) = st.blocks.get_mut(i) {
-            let take = excess.min(b.left);
-            b.left -= take;
-            excess -= take;
-        }
-    }
-    st.blocks.retain(|b| !b.left.is_zero());
     Ok(())
 }
 
@@ -1048,19 +1066,12 @@ fn buy(
 }
 
 fn rule_on(p: P<'_>, sub: &Sub, ri: usize) -> bool {
-    !p.recharge_off && sub.rules_on.get(ri).copied().unwrap_or(false)
-}
-
-/// Each rule's state for a customer: its switch, else the rule's `enabled`.
-fn rules_on(p: P<'_>, life: &Life) -> Vec<bool> {
-    p.x.rules
-        .iter()
-        .map(|r| {
-            p.x.feature_sym
-                .get(r.feature)
-                .is_some_and(|&s| life.recharge_enabled(s, r.enabled))
-        })
-        .collect()
+    !p.recharge_off
+        && p.x
+            .rules
+            .get(ri)
+            .and_then(|r| sub.feats.get(r.feature))
+            .is_some_and(|st| st.rule_on)
 }
 
 /// The after-draw check: below the threshold, buy `max(1, ceil((below − balance) ÷ pack))`.

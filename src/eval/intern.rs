@@ -101,6 +101,8 @@ pub enum Item {
     Event(u64, Ev),
     /// A line that could not be read.
     Invalid(LineError),
+    /// Nothing (an item already applied).
+    Done,
 }
 
 /// Reads lines into [`Item`]s: parsing and interning, nothing that needs a customer's state.

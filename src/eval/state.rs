@@ -2,8 +2,10 @@
 //!
 //! Invariant: a feature's blocks are kept sorted in draw-down order (expiry soonest first, no
 //! expiry last; periodic, signup, add-on; issue time; grant or purchase order), and a block is
-//! live at `t` iff `t < expiry`. State is indexed by feature position in the current plan; it
-//! grows with features, never with events.
+//! live at `t` iff `t < expiry`. Blocks change only through [`FeatState`]'s methods, which keep
+//! the cached sum of their units and their soonest expiry exact, so a balance before that expiry
+//! is read without visiting the blocks. State is indexed by feature position in the current
+//! plan; it grows with features, never with events.
 
 use super::intern::Sym;
 use super::price::{add, Exact, Overflow, Priced};
@@ -52,29 +54,86 @@ impl Block {
 }
 
 /// One feature's state for the current period.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatState {
     /// The period's aggregate: Σ n (sum), largest (max) or last reading (last).
     pub used: Decimal,
-    /// Whether `last` has a reading this period.
-    pub has_reading: bool,
     /// The perpetual total (carries across periods).
     pub total: Decimal,
     /// Drawn from blocks this period.
     pub drawn: Decimal,
-    pub blocks: Vec<Block>,
+    /// Σ `left` over every block (dead ones too); meaningful when `sum_ok`.
+    sum: Decimal,
+    /// The soonest expiry among the blocks.
+    soonest: Option<Instant>,
+    /// Whether `sum` holds (false only if the sum cannot be held exactly).
+    sum_ok: bool,
+    /// Whether `last` has a reading this period.
+    pub has_reading: bool,
+    /// Whether the recharge rule on this feature is on for the customer (its switch, else the
+    /// rule's `enabled`); false without a rule.
+    pub rule_on: bool,
+    blocks: Vec<Block>,
     /// Per grant position: the issue number of its latest block.
     pub latest_issue: Vec<Option<u64>>,
 }
 
+impl Default for FeatState {
+    fn default() -> FeatState {
+        FeatState {
+            used: Decimal::ZERO,
+            total: Decimal::ZERO,
+            drawn: Decimal::ZERO,
+            sum: Decimal::ZERO,
+            soonest: None,
+            sum_ok: true,
+            has_reading: false,
+            rule_on: false,
+            blocks: Vec::new(),
+            latest_issue: Vec::new(),
+        }
+    }
+}
+
 impl FeatState {
+    /// A feature with `grants` grants and no blocks yet.
+    pub fn new(grants: usize) -> FeatState {
+        FeatState {
+            latest_issue: vec![None; grants],
+            ..FeatState::default()
+        }
+    }
+
+    /// The blocks, in draw-down order.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
     /// Live units at `t`.
     pub fn balance(&self, t: Instant) -> Exact<Decimal> {
+        if self.sum_ok && self.soonest.is_none_or(|e| t < e) {
+            return Ok(self.sum);
+        }
         let mut b = Decimal::ZERO;
         for blk in self.blocks.iter().filter(|b| b.live_at(t)) {
             b = add(b, blk.left, "a balance")?;
         }
         Ok(b)
+    }
+
+    /// Recompute the cached sum and soonest expiry from the blocks.
+    fn recount(&mut self) {
+        let mut sum = Some(Decimal::ZERO);
+        let mut soonest: Option<Instant> = None;
+        for b in &self.blocks {
+            sum = sum.and_then(|s| s.checked_add(b.left));
+            if let Some(e) = b.expiry {
+                soonest = Some(soonest.map_or(e, |s| s.min(e)));
+            }
+        }
+        self.sum_ok = sum.is_some();
+        self.sum = sum.unwrap_or_default();
+        self.soonest = soonest;
     }
 
     /// Units that count in the limits reported as of `until` (a block expiring exactly there
@@ -94,11 +153,23 @@ impl FeatState {
     pub fn insert(&mut self, block: Block) {
         let key = block.key();
         let at = self.blocks.partition_point(|b| b.key() <= key);
+        let (left, expiry) = (block.left, block.expiry);
         self.blocks.insert(at, block);
+        match self.sum.checked_add(left).filter(|_| self.sum_ok) {
+            Some(sum) => {
+                self.sum = sum;
+                if let Some(e) = expiry {
+                    self.soonest = Some(self.soonest.map_or(e, |s| s.min(e)));
+                }
+            }
+            None => self.recount(),
+        }
     }
 
     /// Take `x` (≤ the balance at `t`) from live blocks in draw-down order.
     pub fn draw(&mut self, mut x: Decimal, t: Instant) {
+        // Exact: each unit taken was counted in the sum.
+        self.sum -= x.min(self.sum);
         let mut emptied = false;
         for b in self.blocks.iter_mut() {
             if x <= Decimal::ZERO {
@@ -114,12 +185,45 @@ impl FeatState {
         }
         if emptied {
             self.blocks.retain(|b| !b.left.is_zero());
+            self.recount();
         }
     }
 
     /// Drop blocks whose expiry is at or before `t`.
     pub fn expire(&mut self, t: Instant) {
-        self.blocks.retain(|b| b.live_at(t));
+        if self.soonest.is_some_and(|e| e <= t) {
+            self.blocks.retain(|b| b.live_at(t));
+            self.recount();
+        }
+    }
+
+    /// Forfeit units of grant `gi`'s earlier issues beyond `max`, oldest first.
+    pub fn cap_grant(&mut self, gi: usize, max: Decimal) -> Exact<()> {
+        let mut total = Decimal::ZERO;
+        for b in self.blocks.iter().filter(|b| b.grant == Some(gi)) {
+            total = add(total, b.left, "a rollover total")?;
+        }
+        let mut excess = total - max;
+        if excess <= Decimal::ZERO {
+            return Ok(());
+        }
+        let mut order: Vec<usize> = (0..self.blocks.len())
+            .filter(|&i| self.blocks.get(i).is_some_and(|b| b.grant == Some(gi)))
+            .collect();
+        order.sort_by_key(|&i| self.blocks.get(i).map(|b| (b.issued, b.issue)));
+        for i in order {
+            if excess <= Decimal::ZERO {
+                break;
+            }
+            if let Some(b) = self.blocks.get_mut(i) {
+                let take = excess.min(b.left);
+                b.left -= take;
+                excess -= take;
+            }
+        }
+        self.blocks.retain(|b| !b.left.is_zero());
+        self.recount();
+        Ok(())
     }
 }
 
@@ -201,8 +305,6 @@ pub struct Sub {
     pub end: Instant,
     pub feats: Vec<FeatState>,
     pub addon_lines: Vec<AddonLine>,
-    /// Per recharge rule of the plan: on for this customer (its switch, else `enabled`).
-    pub rules_on: Vec<bool>,
 }
 
 /// What lasts a customer's whole life: through cancels and plan changes.
