@@ -391,7 +391,7 @@ impl<'d> Engine<'d> {
                 Ok(())
             }
             Item::Invalid(e) => {
-                self.errors.push(e);
+                self.errors.push(*e);
                 Ok(())
             }
             Item::Done => Ok(()),

@@ -100,7 +100,7 @@ pub enum Item {
     /// A line read into an event.
     Event(u64, Ev),
     /// A line that could not be read.
-    Invalid(LineError),
+    Invalid(Box<LineError>),
     /// Nothing (an item already applied).
     Done,
 }
@@ -148,11 +148,11 @@ impl Reader {
                 let ev = self.resolve(&ev, out);
                 out.push(Item::Event(line, ev));
             }
-            Err(r) => out.push(Item::Invalid(LineError {
+            Err(r) => out.push(Item::Invalid(Box::new(LineError {
                 line,
                 customer: r.customer.map(std::borrow::Cow::into_owned),
                 error: r.error,
-            })),
+            }))),
         }
     }
 

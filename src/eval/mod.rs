@@ -17,7 +17,9 @@ pub mod time;
 pub mod trace;
 
 use engine::Engine;
+use intern::{Item, Reader};
 use std::io::BufRead;
+use std::sync::mpsc;
 use time::{Instant, TimeError};
 
 /// What `simulate` was asked for.
@@ -75,38 +77,38 @@ fn overflow_message(o: &price::Overflow) -> String {
     )
 }
 
-/// Feed one line (without its `\n`; a `\r` before it is dropped here).
-fn feed_bytes(engine: &mut Engine<'_>, line: u64, mut bytes: &[u8]) -> Result<(), Failure> {
+/// Read one line (without its `\n`; a `\r` before it is dropped here) into items.
+fn read_bytes(reader: &mut Reader, line: u64, mut bytes: &[u8], out: &mut Vec<Item>) {
     if let [rest @ .., b'\r'] = bytes {
         bytes = rest;
     }
-    let fed = match std::str::from_utf8(bytes) {
-        Ok(text) => engine.feed(line, text),
-        Err(_) => {
-            engine.errors.push(engine::LineError {
-                line,
-                customer: None,
-                error: trace::TraceError::new("bad-json", "the line is not valid UTF-8"),
-            });
-            Ok(())
-        }
-    };
-    fed.map_err(|o| Failure::Fatal(overflow_message(&o)))
+    match std::str::from_utf8(bytes) {
+        Ok(text) => reader.read(line, text, out),
+        Err(_) => out.push(Item::Invalid(Box::new(engine::LineError {
+            line,
+            customer: None,
+            error: trace::TraceError::new("bad-json", "the line is not valid UTF-8"),
+        }))),
+    }
 }
 
-/// Run a trace read line by line (streaming: memory does not grow with the trace).
-pub fn simulate<R: BufRead>(
+/// Items per batch handed from the reading thread to the evaluating one.
+const BATCH: usize = 2048;
+
+/// Read the trace into batches of items and hand each to `send`; stop early when it refuses.
+fn read_trace<R: BufRead>(
     doc: &crate::ir::Document,
-    mut reader: R,
-    options: Options,
-) -> Result<Simulation<'_>, Failure> {
-    let mut engine = Engine::new(doc, options.until);
+    mut input: R,
+    mut send: impl FnMut(Vec<Item>) -> Option<Vec<Item>>,
+) -> Result<(), Failure> {
+    let mut reader = Reader::new(doc);
+    let mut items = Vec::with_capacity(BATCH + 8);
     let mut buf = Vec::new();
     let mut line = 0u64;
     loop {
-        // A whole line in the reader's buffer is read in place; one split across refills (or
+        // Whole lines in the input's buffer are read in place; one split across refills (or
         // the last, without a newline) is gathered into `buf`.
-        let avail = match reader.fill_buf() {
+        let avail = match input.fill_buf() {
             Ok(a) => a,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Failure::Fatal(format!("cannot read the trace: {e}"))),
@@ -114,14 +116,29 @@ pub fn simulate<R: BufRead>(
         if avail.is_empty() {
             break;
         }
-        if let Some(pos) = avail.iter().position(|&b| b == b'\n') {
+        let mut used = 0;
+        for pos in memchr::memchr_iter(b'\n', avail) {
             line += 1;
-            feed_bytes(&mut engine, line, avail.get(..pos).unwrap_or_default())?;
-            reader.consume(pos + 1);
+            read_bytes(
+                &mut reader,
+                line,
+                avail.get(used..pos).unwrap_or_default(),
+                &mut items,
+            );
+            used = pos + 1;
+            if items.len() >= BATCH {
+                match send(std::mem::take(&mut items)) {
+                    Some(spare) => items = spare,
+                    None => return Ok(()),
+                }
+            }
+        }
+        if used > 0 {
+            input.consume(used);
             continue;
         }
         buf.clear();
-        let n = reader
+        let n = input
             .read_until(b'\n', &mut buf)
             .map_err(|e| Failure::Fatal(format!("cannot read the trace: {e}")))?;
         if n == 0 {
@@ -132,8 +149,65 @@ pub fn simulate<R: BufRead>(
             [rest @ .., b'\n'] => rest,
             all => all,
         };
-        feed_bytes(&mut engine, line, bytes)?;
+        read_bytes(&mut reader, line, bytes, &mut items);
     }
+    if !items.is_empty() {
+        send(items);
+    }
+    Ok(())
+}
+
+/// Run a trace read line by line (streaming: memory does not grow with the trace).
+///
+/// Two threads: this one reads and parses lines into batches of interned items, another
+/// applies them in order (a bounded queue keeps memory flat). The report is the same as one
+/// thread would give; the items carry everything in trace order.
+pub fn simulate<R: BufRead>(
+    doc: &crate::ir::Document,
+    input: R,
+    options: Options,
+) -> Result<Simulation<'_>, Failure> {
+    let mut engine = Engine::new(doc, options.until);
+    let fatal = |o: price::Overflow| Failure::Fatal(overflow_message(&o));
+    let (read, applied) = std::thread::scope(|scope| {
+        let (to_engine, batches) = mpsc::sync_channel::<Vec<Item>>(4);
+        let (to_reader, spares) = mpsc::channel::<Vec<Item>>();
+        let engine = &mut engine;
+        let worker = std::thread::Builder::new()
+            .name("tariffc-evaluate".into())
+            .spawn_scoped(scope, move || -> price::Exact<()> {
+                for mut batch in batches {
+                    engine.take_all(&mut batch)?;
+                    // The reader may be gone already; the spare is then simply dropped.
+                    let _ = to_reader.send(batch);
+                }
+                Ok(())
+            });
+        let worker = match worker {
+            Ok(w) => w,
+            Err(e) => {
+                let no = Failure::Fatal(format!("cannot start the evaluating thread: {e}"));
+                return (Err(no), Ok(()));
+            }
+        };
+        let read = read_trace(doc, input, |batch| {
+            to_engine.send(batch).ok()?;
+            Some(
+                spares
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH + 8)),
+            )
+        });
+        drop(to_engine);
+        let applied = worker.join().unwrap_or_else(|_| {
+            Err(price::Overflow::new(
+                "the evaluating thread (internal error)",
+            ))
+        });
+        (read, applied)
+    });
+    applied.map_err(fatal)?;
+    read?;
     let until = engine
         .finish()
         .map_err(|o| Failure::Fatal(overflow_message(&o)))?;
