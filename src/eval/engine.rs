@@ -192,29 +192,58 @@ fn trace_err<T>(code: &'static str, message: String) -> Result<T, Fail> {
 }
 
 /// Everything known about one customer.
-#[derive(Debug, Clone, Default)]
+///
+/// Laid out for the hot path: what every event reads or writes comes first (with the hot part
+/// of [`Sub`]), so an event reaches one or two cache lines of its customer, not eight.
+#[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub struct Customer {
-    pub id: String,
-    /// The first line applied for it: orders the report.
-    pub first_valid: Option<u64>,
-    last: Option<(Instant, u64)>,
-    last_lifecycle: Option<Instant>,
-    pub life: Life,
-    pub sub: Option<Sub>,
+    /// The time and line of its last line (line 0: none yet).
+    last_at: Instant,
+    last_line: u64,
     /// Events at one of its period starts, waiting for a later line (see the module doc).
     batch_at: Option<Instant>,
-    batch: Vec<(u64, Ev)>,
-    pub invoices: Vec<Invoice>,
-    pub rejected: Vec<Rejected>,
-    pub warnings: Vec<Note>,
     /// Applied lines (accepted or rejected).
     pub events: u64,
-    /// Valid lines at or after `until`.
-    pub after_until: u64,
+    /// The first line applied for it: orders the report.
+    pub first_valid: Option<u64>,
+    pub sub: Option<Sub>,
     /// The end of the period holding its last applied event.
     pub last_end: Option<Instant>,
+    pub rejected: Vec<Rejected>,
+    last_lifecycle: Option<Instant>,
+    batch: Vec<(u64, Ev)>,
+    pub life: Life,
+    pub id: String,
+    pub invoices: Vec<Invoice>,
+    pub warnings: Vec<Note>,
+    /// Valid lines at or after `until`.
+    pub after_until: u64,
     /// The plan later lines are validated against once `until` is passed (`None`: no plan).
     shadow: Option<Option<usize>>,
+}
+
+impl Customer {
+    fn new(id: String) -> Customer {
+        Customer {
+            last_at: Instant::from_secs(0),
+            last_line: 0,
+            batch_at: None,
+            events: 0,
+            first_valid: None,
+            sub: None,
+            last_end: None,
+            rejected: Vec::new(),
+            last_lifecycle: None,
+            batch: Vec::new(),
+            life: Life::default(),
+            id,
+            invoices: Vec::new(),
+            warnings: Vec::new(),
+            after_until: 0,
+            shadow: None,
+        }
+    }
 }
 
 /// How many items [`Engine::take_all`] reads ahead.
@@ -384,10 +413,7 @@ impl<'d> Engine<'d> {
                 Ok(())
             }
             Item::Customer(id) => {
-                self.customers.push(Customer {
-                    id,
-                    ..Customer::default()
-                });
+                self.customers.push(Customer::new(id));
                 Ok(())
             }
             Item::Invalid(e) => {
@@ -404,7 +430,8 @@ impl<'d> Engine<'d> {
         let Some(c) = self.customers.get_mut(ci) else {
             return Ok(());
         };
-        if let Some((prev_at, prev_line)) = c.last {
+        if c.last_line > 0 {
+            let (prev_at, prev_line) = (c.last_at, c.last_line);
             if ev.at < prev_at {
                 let msg = format!(
                     "{} is earlier than {prev_at} on line {prev_line}, the previous line of customer `{}`; traces are never re-sorted",
@@ -429,7 +456,7 @@ impl<'d> Engine<'d> {
             );
             return Ok(());
         }
-        c.last = Some((ev.at, line));
+        (c.last_at, c.last_line) = (ev.at, line);
         if lifecycle {
             c.last_lifecycle = Some(ev.at);
         }

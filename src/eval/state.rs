@@ -53,45 +53,42 @@ impl Block {
     }
 }
 
+/// No block expires (the cached `soonest` of a feature without expiring blocks).
+const NEVER: Instant = Instant::from_secs(i64::MAX);
+/// The cached sum cannot be held: every balance is summed from the blocks.
+const UNHELD: Instant = Instant::from_secs(i64::MIN);
+
 /// One feature's state for the current period.
+///
+/// Laid out for the hot path: what a usage event reads (the period's aggregates and the cached
+/// balance) fills the first cache line; blocks and grant bookkeeping the second.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[repr(C, align(64))]
 pub struct FeatState {
     /// The period's aggregate: Σ n (sum), largest (max) or last reading (last).
     pub used: Decimal,
-    /// The perpetual total (carries across periods).
-    pub total: Decimal,
     /// Drawn from blocks this period.
     pub drawn: Decimal,
-    /// Σ `left` over every block (dead ones too); meaningful when `sum_ok`.
+    /// Σ `left` over every block (dead ones too), unless `soonest` is `UNHELD`.
     sum: Decimal,
-    /// The soonest expiry among the blocks.
-    soonest: Option<Instant>,
-    /// Whether `sum` holds (false only if the sum cannot be held exactly).
-    sum_ok: bool,
+    /// The soonest expiry among the blocks (`NEVER` if none expires): before it, the balance
+    /// is `sum`.
+    soonest: Instant,
+    blocks: Vec<Block>,
+    /// Per grant position: the issue number of its latest block.
+    pub latest_issue: Box<[Option<u64>]>,
+    /// The perpetual total (carries across periods).
+    pub total: Decimal,
     /// Whether `last` has a reading this period.
     pub has_reading: bool,
     /// Whether the recharge rule on this feature is on for the customer (its switch, else the
     /// rule's `enabled`); false without a rule.
     pub rule_on: bool,
-    blocks: Vec<Block>,
-    /// Per grant position: the issue number of its latest block.
-    pub latest_issue: Vec<Option<u64>>,
 }
 
 impl Default for FeatState {
     fn default() -> FeatState {
-        FeatState {
-            used: Decimal::ZERO,
-            total: Decimal::ZERO,
-            drawn: Decimal::ZERO,
-            sum: Decimal::ZERO,
-            soonest: None,
-            sum_ok: true,
-            has_reading: false,
-            rule_on: false,
-            blocks: Vec::new(),
-            latest_issue: Vec::new(),
-        }
+        FeatState::new(0)
     }
 }
 
@@ -99,8 +96,15 @@ impl FeatState {
     /// A feature with `grants` grants and no blocks yet.
     pub fn new(grants: usize) -> FeatState {
         FeatState {
-            latest_issue: vec![None; grants],
-            ..FeatState::default()
+            used: Decimal::ZERO,
+            drawn: Decimal::ZERO,
+            sum: Decimal::ZERO,
+            soonest: NEVER,
+            blocks: Vec::new(),
+            latest_issue: vec![None; grants].into_boxed_slice(),
+            total: Decimal::ZERO,
+            has_reading: false,
+            rule_on: false,
         }
     }
 
@@ -111,7 +115,7 @@ impl FeatState {
 
     /// Live units at `t`.
     pub fn balance(&self, t: Instant) -> Exact<Decimal> {
-        if self.sum_ok && self.soonest.is_none_or(|e| t < e) {
+        if t < self.soonest {
             return Ok(self.sum);
         }
         let mut b = Decimal::ZERO;
@@ -124,16 +128,18 @@ impl FeatState {
     /// Recompute the cached sum and soonest expiry from the blocks.
     fn recount(&mut self) {
         let mut sum = Some(Decimal::ZERO);
-        let mut soonest: Option<Instant> = None;
+        let mut soonest = NEVER;
         for b in &self.blocks {
             sum = sum.and_then(|s| s.checked_add(b.left));
-            if let Some(e) = b.expiry {
-                soonest = Some(soonest.map_or(e, |s| s.min(e)));
-            }
+            soonest = soonest.min(b.expiry.unwrap_or(NEVER));
         }
-        self.sum_ok = sum.is_some();
-        self.sum = sum.unwrap_or_default();
-        self.soonest = soonest;
+        match sum {
+            Some(sum) => {
+                self.sum = sum;
+                self.soonest = soonest;
+            }
+            None => self.soonest = UNHELD,
+        }
     }
 
     /// Units that count in the limits reported as of `until` (a block expiring exactly there
@@ -155,12 +161,14 @@ impl FeatState {
         let at = self.blocks.partition_point(|b| b.key() <= key);
         let (left, expiry) = (block.left, block.expiry);
         self.blocks.insert(at, block);
-        match self.sum.checked_add(left).filter(|_| self.sum_ok) {
+        match self
+            .sum
+            .checked_add(left)
+            .filter(|_| self.soonest != UNHELD)
+        {
             Some(sum) => {
                 self.sum = sum;
-                if let Some(e) = expiry {
-                    self.soonest = Some(self.soonest.map_or(e, |s| s.min(e)));
-                }
+                self.soonest = self.soonest.min(expiry.unwrap_or(NEVER));
             }
             None => self.recount(),
         }
@@ -191,7 +199,7 @@ impl FeatState {
 
     /// Drop blocks whose expiry is at or before `t`.
     pub fn expire(&mut self, t: Instant) {
-        if self.soonest.is_some_and(|e| e <= t) {
+        if self.soonest <= t {
             self.blocks.retain(|b| b.live_at(t));
             self.recount();
         }
@@ -295,15 +303,17 @@ impl Invoice {
     }
 }
 
-/// A subscription in progress: the plan, its anchor and the current period.
+/// A subscription in progress: the plan, its anchor and the current period (what every event
+/// reads first).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[repr(C)]
 pub struct Sub {
     pub plan: usize,
-    pub anchor: Anchor,
-    pub k: u32,
-    pub start: Instant,
     pub end: Instant,
     pub feats: Vec<FeatState>,
+    pub start: Instant,
+    pub k: u32,
+    pub anchor: Anchor,
     pub addon_lines: Vec<AddonLine>,
 }
 
