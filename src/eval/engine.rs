@@ -375,30 +375,39 @@ impl<'d> Engine<'d> {
     }
 
     /// Read (and discard) what applying `items` will read first: each event's customer, the
-    /// state of its feature (or of the feature it costs) and that feature's first block.
+    /// state of its feature (or of the feature it costs) and that feature's first block. Each
+    /// step reads for every event before the next step, so its reads are independent.
     fn touch(&self, items: &[Item]) {
         let mut seen = 0u64;
-        for item in items {
-            let Item::Event(_, ev) = item else { continue };
-            let Some(c) = self.customers.get(ev.customer as usize) else {
-                continue;
-            };
-            seen ^= c.events;
+        let events = || {
+            items.iter().filter_map(|item| match item {
+                Item::Event(_, ev) => Some(ev),
+                _ => None,
+            })
+        };
+        for ev in events() {
+            if let Some(c) = self.customers.get(ev.customer as usize) {
+                seen ^= c.events ^ c.sub.as_ref().map_or(0, |s| s.k.into());
+            }
+        }
+        let feature_state = |ev: &Ev| {
+            let c = self.customers.get(ev.customer as usize)?;
             let (Some(sub), K::Usage { feature, .. }) = (&c.sub, ev.kind) else {
-                continue;
+                return None;
             };
-            let Some(x) = self.sh.plans.get(sub.plan) else {
-                continue;
-            };
-            let Some(fi) = lookup(&x.feature_of, feature) else {
-                continue;
-            };
+            let x = self.sh.plans.get(sub.plan)?;
+            let fi = lookup(&x.feature_of, feature)?;
             let fi = x.feats.get(fi).and_then(|f| f.cost).map_or(fi, |(t, _)| t);
-            if let Some(st) = sub.feats.get(fi) {
+            sub.feats.get(fi)
+        };
+        for ev in events() {
+            if let Some(st) = feature_state(ev) {
                 seen ^= st.drawn.mantissa() as u64;
-                if let Some(b) = st.blocks().first() {
-                    seen ^= b.issue;
-                }
+            }
+        }
+        for ev in events() {
+            if let Some(b) = feature_state(ev).and_then(|st| st.blocks().first()) {
+                seen ^= b.issue;
             }
         }
         std::hint::black_box(seen);
@@ -900,7 +909,7 @@ fn check_usage(p: P<'_>, syms: &Syms, s: Sym, n: Decimal, set: bool) -> Result<u
         );
     }
     let perpetual = f.aggregate == Aggregate::Perpetual;
-    if n < Decimal::ZERO && !perpetual {
+    if n.is_sign_negative() && !n.is_zero() && !perpetual {
         return trace_err(
             "negative-n",
             format!(
@@ -1103,30 +1112,15 @@ fn rule_on(p: P<'_>, sub: &Sub, ri: usize) -> bool {
 
 /// The after-draw check: below the threshold, buy `max(1, ceil((below − balance) ÷ pack))`.
 fn check_rule(p: P<'_>, sub: &mut Sub, life: &mut Life, ri: usize, t: Instant) -> Exact<()> {
-    check_rule_at(p, sub, life, ri, t, None)
-}
-
-/// [`check_rule`] when the rule's feature balance at `t` is already known.
-fn check_rule_at(
-    p: P<'_>,
-    sub: &mut Sub,
-    life: &mut Life,
-    ri: usize,
-    t: Instant,
-    known: Option<Decimal>,
-) -> Exact<()> {
     if !rule_on(p, sub, ri) {
         return Ok(());
     }
     let Some(rule) = p.x.rules.get(ri) else {
         return Ok(());
     };
-    let balance = match known {
-        Some(b) => b,
-        None => match sub.feats.get(rule.feature) {
-            Some(st) => st.balance(t)?,
-            None => return Ok(()),
-        },
+    let balance = match sub.feats.get(rule.feature) {
+        Some(st) => st.balance(t)?,
+        None => return Ok(()),
     };
     if balance < rule.below {
         let k = ceil_div(rule.below - balance, rule.pack)?.max(Decimal::ONE);
@@ -1226,16 +1220,22 @@ fn take(
     let Some(st) = sub.feats.get(fi) else {
         return Ok(None);
     };
+    // What the cap's tier allowance (units billed so far count against it) does not cover.
     let beyond = match fx.cap {
         Some(cap) => {
-            let billed = st.used - st.drawn;
-            let allowance = (cap - billed).max(Decimal::ZERO);
-            x - x.min(allowance)
+            let allowance = cap - (st.used - st.drawn);
+            if allowance.is_sign_negative() {
+                x
+            } else if x <= allowance {
+                Decimal::ZERO
+            } else {
+                x - allowance
+            }
         }
         None => x,
     };
     let mut balance = st.balance(t)?;
-    if beyond > balance && fx.limited {
+    if fx.limited && beyond > balance {
         match fx.rule.filter(|&ri| rule_on(p, sub, ri)) {
             Some(ri) => {
                 let Some(rule) = p.x.rules.get(ri) else {
@@ -1269,14 +1269,15 @@ fn take(
     let Some(st) = sub.feats.get_mut(fi) else {
         return Ok(None);
     };
-    let d = beyond.min(balance);
-    if d > Decimal::ZERO {
+    // Both are ≥ 0, so the draw is empty exactly when either is zero.
+    if !beyond.is_zero() && !balance.is_zero() {
+        let d = if beyond < balance { beyond } else { balance };
         st.draw(d, t);
         st.drawn = add(st.drawn, d, &f.id)?;
     }
     st.used = add(st.used, x, &f.id)?;
     if let Some(ri) = fx.rule {
-        check_rule_at(p, sub, life, ri, t, Some(balance - d))?;
+        check_rule(p, sub, life, ri, t)?;
     }
     Ok(None)
 }

@@ -176,20 +176,26 @@ impl FeatState {
 
     /// Take `x` (≤ the balance at `t`) from live blocks in draw-down order.
     pub fn draw(&mut self, mut x: Decimal, t: Instant) {
-        // Exact: each unit taken was counted in the sum.
-        self.sum -= x.min(self.sum);
+        if self.soonest != UNHELD {
+            // Exact: the units taken were counted in the sum (the live ones are a part of it).
+            self.sum -= x;
+        }
         let mut emptied = false;
         for b in self.blocks.iter_mut() {
-            if x <= Decimal::ZERO {
+            if x.is_zero() {
                 break;
             }
-            if !b.live_at(t) || b.left.is_zero() {
+            if b.left.is_zero() || !b.live_at(t) {
                 continue;
             }
-            let take = x.min(b.left);
-            b.left -= take;
-            x -= take;
-            emptied |= b.left.is_zero();
+            if x < b.left {
+                b.left -= x;
+                x = Decimal::ZERO;
+            } else {
+                x -= b.left;
+                b.left = Decimal::ZERO;
+                emptied = true;
+            }
         }
         if emptied {
             self.blocks.retain(|b| !b.left.is_zero());
