@@ -1,6 +1,7 @@
 //! The evaluator: `quote` (one period of one plan) and `simulate` (a JSONL usage trace).
 //!
-//! Pipeline: [`trace`] reads a line into an event → [`engine`] applies it to its customer
+//! Pipeline: [`trace`] reads a line into an event → [`intern`] numbers its customer and names
+//! (on the reading thread) → [`engine`] applies it to its customer (on the evaluating thread)
 //! ([`state`]: blocks and period aggregates; [`time`]: periods; [`price`]: tier arithmetic) →
 //! [`report`] renders JSON, [`human`] renders tables. The evaluator sees only the checked IR.
 
