@@ -54,14 +54,20 @@ fn main() {
     // events and settling `until`.
     let mut best_core = f64::MAX;
     for _ in 0..3 {
+        // In batches, as `simulate` hands them over.
         let mut reader = Reader::new(&doc);
-        let mut items = Vec::with_capacity(events + customers);
+        let mut batches = vec![Vec::new()];
         for (i, l) in trace.lines().enumerate() {
-            reader.read(i as u64 + 1, l, &mut items);
+            if batches.last().unwrap().len() >= tariffc::eval::BATCH {
+                batches.push(Vec::new());
+            }
+            reader.read(i as u64 + 1, l, batches.last_mut().unwrap());
         }
         let start = Instant::now();
         let mut engine = Engine::new(&doc, None);
-        engine.take_all(&mut items).unwrap();
+        for mut batch in batches {
+            engine.take_all(&mut batch).unwrap();
+        }
         engine.finish().unwrap();
         let secs = start.elapsed().as_secs_f64();
         assert!(engine.errors.is_empty(), "{:?}", engine.errors.first());

@@ -246,8 +246,41 @@ impl Customer {
     }
 }
 
-/// How many items [`Engine::take_all`] reads ahead.
+/// How many events [`Engine::take_all`] reads ahead.
 const AHEAD: usize = 16;
+/// The fewest events in a batch for [`Engine::take_all`] to group them by customer.
+const GROUP_MIN: usize = 1024;
+
+/// Stable counting sort of `evs` by customer (`customers` of them) into `out`.
+fn group_by_customer(
+    evs: &[(u64, Ev)],
+    customers: usize,
+    counts: &mut Vec<usize>,
+    out: &mut Vec<(u64, Ev)>,
+) {
+    counts.clear();
+    counts.resize(customers + 1, 0);
+    for (_, ev) in evs {
+        if let Some(n) = counts.get_mut(ev.customer as usize + 1) {
+            *n += 1;
+        }
+    }
+    let mut sum = 0;
+    for n in counts.iter_mut() {
+        sum += *n;
+        *n = sum;
+    }
+    out.clear();
+    out.resize(evs.len(), (0, Ev::default()));
+    for &(line, ev) in evs {
+        if let Some(at) = counts.get_mut(ev.customer as usize) {
+            if let Some(slot) = out.get_mut(*at) {
+                *slot = (line, ev);
+            }
+            *at += 1;
+        }
+    }
+}
 
 /// A simulation in progress.
 pub struct Engine<'d> {
@@ -258,6 +291,10 @@ pub struct Engine<'d> {
     /// Reads lines for [`Engine::feed`]; a reader on another thread can feed [`Engine::take`].
     reader: Reader,
     scratch: Vec<Item>,
+    /// Reused by [`Engine::take_all`].
+    evs: Vec<(u64, Ev)>,
+    sorted: Vec<(u64, Ev)>,
+    counts: Vec<usize>,
 }
 
 /// The document and what was precomputed from it (borrowed apart from the customers).
@@ -308,6 +345,9 @@ impl<'d> Engine<'d> {
             errors: Vec::new(),
             reader: Reader::new(doc),
             scratch: Vec::new(),
+            evs: Vec::new(),
+            sorted: Vec::new(),
+            counts: Vec::new(),
         }
     }
 
@@ -351,41 +391,82 @@ impl<'d> Engine<'d> {
         done
     }
 
-    /// Apply items in order, leaving `items` empty.
+    /// Apply a batch of items in trace order, leaving `items` empty.
     ///
     /// Customers are reached at random, so each event's state is usually far from the cache.
-    /// Before a run of [`AHEAD`] items is applied, the state the next run will reach is read
-    /// ([`Engine::touch`]): those reads do not depend on one another, so the memory system
-    /// serves them in parallel instead of one event at a time.
+    /// Two remedies, neither visible in the result:
+    /// - Customers are independent, so when the batch holds enough events per customer they
+    ///   are applied grouped by customer (each customer's in trace order): its state is fetched
+    ///   once per batch, not once per event. Invalid lines are kept with their line numbers
+    ///   and listed in line order anyway; an overflow stops the run at the earliest line that
+    ///   overflows, as in trace order.
+    /// - Before [`AHEAD`] events are applied, the state the next ones will reach is read
+    ///   ([`Engine::touch`]): those reads do not depend on one another, so the memory system
+    ///   serves them in parallel.
     pub fn take_all(&mut self, items: &mut Vec<Item>) -> Exact<()> {
+        let mut evs = std::mem::take(&mut self.evs);
+        evs.clear();
         let mut result = Ok(());
-        self.touch(items.get(..AHEAD.min(items.len())).unwrap_or_default());
-        for start in (0..items.len()).step_by(AHEAD) {
-            if let Some(next) = items.get(start + AHEAD..) {
-                self.touch(next.get(..AHEAD.min(next.len())).unwrap_or_default());
+        for item in items.drain(..) {
+            match item {
+                Item::Event(line, ev) => evs.push((line, ev)),
+                // Names and customers only append to tables, so they can go first.
+                other => self.take(other)?,
             }
-            for item in items.iter_mut().skip(start).take(AHEAD) {
-                if result.is_ok() {
-                    result = self.take(std::mem::replace(item, Item::Done));
+        }
+        if evs.len() >= GROUP_MIN && self.customers.len() <= evs.len() {
+            let mut sorted = std::mem::take(&mut self.sorted);
+            group_by_customer(&evs, self.customers.len(), &mut self.counts, &mut sorted);
+            result = self.apply_grouped(&sorted);
+            self.sorted = sorted;
+        } else {
+            self.touch(evs.iter().take(AHEAD).map(|(_, e)| e));
+            for (start, chunk) in evs.chunks(AHEAD).enumerate() {
+                let next = evs.iter().skip((start + 1) * AHEAD).take(AHEAD);
+                self.touch(next.map(|(_, e)| e));
+                for &(line, ev) in chunk {
+                    if result.is_ok() {
+                        result = self.feed_ev(line, ev);
+                    }
                 }
             }
         }
-        items.clear();
+        self.evs = evs;
         result
     }
 
-    /// Read (and discard) what applying `items` will read first: each event's customer, the
+    /// Apply events sorted by customer; on an overflow, the customer stops and the overflow at
+    /// the earliest line is the batch's result.
+    fn apply_grouped(&mut self, sorted: &[(u64, Ev)]) -> Exact<()> {
+        let mut first: Option<(u64, Overflow)> = None;
+        let mut stopped = None;
+        for (start, chunk) in sorted.chunks(AHEAD).enumerate() {
+            let next = sorted.iter().skip((start + 1) * AHEAD).take(AHEAD);
+            self.touch(next.map(|(_, e)| e));
+            for &(line, ev) in chunk {
+                if stopped == Some(ev.customer) {
+                    continue;
+                }
+                if let Err(o) = self.feed_ev(line, ev) {
+                    stopped = Some(ev.customer);
+                    if first.as_ref().is_none_or(|(l, _)| line < *l) {
+                        first = Some((line, o));
+                    }
+                }
+            }
+        }
+        match first {
+            Some((_, o)) => Err(o),
+            None => Ok(()),
+        }
+    }
+
+    /// Read (and discard) what applying `events` will read first: each event's customer, the
     /// state of its feature (or of the feature it costs) and that feature's first block. Each
     /// step reads for every event before the next step, so its reads are independent.
-    fn touch(&self, items: &[Item]) {
+    fn touch<'a>(&self, events: impl Iterator<Item = &'a Ev> + Clone) {
         let mut seen = 0u64;
-        let events = || {
-            items.iter().filter_map(|item| match item {
-                Item::Event(_, ev) => Some(ev),
-                _ => None,
-            })
-        };
-        for ev in events() {
+        for ev in events.clone() {
             if let Some(c) = self.customers.get(ev.customer as usize) {
                 seen ^= c.events ^ c.sub.as_ref().map_or(0, |s| s.k.into());
             }
@@ -400,12 +481,12 @@ impl<'d> Engine<'d> {
             let fi = x.feats.get(fi).and_then(|f| f.cost).map_or(fi, |(t, _)| t);
             sub.feats.get(fi)
         };
-        for ev in events() {
+        for ev in events.clone() {
             if let Some(st) = feature_state(ev) {
                 seen ^= st.drawn.mantissa() as u64;
             }
         }
-        for ev in events() {
+        for ev in events {
             if let Some(b) = feature_state(ev).and_then(|st| st.blocks().first()) {
                 seen ^= b.issue;
             }
@@ -429,7 +510,6 @@ impl<'d> Engine<'d> {
                 self.errors.push(*e);
                 Ok(())
             }
-            Item::Done => Ok(()),
         }
     }
 

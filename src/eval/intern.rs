@@ -101,8 +101,6 @@ pub enum Item {
     Event(u64, Ev),
     /// A line that could not be read.
     Invalid(Box<LineError>),
-    /// Nothing (an item already applied).
-    Done,
 }
 
 /// Reads lines into [`Item`]s: parsing and interning, nothing that needs a customer's state.
@@ -110,6 +108,17 @@ pub enum Item {
 pub struct Reader {
     syms: Syms,
     customers: HashMap<String, u32, std::hash::BuildHasherDefault<super::engine::FxHasher>>,
+}
+
+impl Default for Ev {
+    /// A placeholder (a cancel at the epoch for customer 0).
+    fn default() -> Ev {
+        Ev {
+            at: Instant::from_secs(0),
+            customer: 0,
+            kind: K::Cancel,
+        }
+    }
 }
 
 impl Reader {

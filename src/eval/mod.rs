@@ -93,8 +93,9 @@ fn read_bytes(reader: &mut Reader, line: u64, mut bytes: &[u8], out: &mut Vec<It
     }
 }
 
-/// Items per batch handed from the reading thread to the evaluating one.
-const BATCH: usize = 2048;
+/// Items per batch handed from the reading thread to the evaluating one: large enough that the
+/// engine can group a batch's events by customer (about 3.5 MB; at most four are alive).
+pub const BATCH: usize = 1 << 16;
 
 /// Read the trace into batches of items and hand each to `send`; stop early when it refuses.
 fn read_trace<R: BufRead>(
@@ -171,7 +172,7 @@ pub fn simulate<R: BufRead>(
     let mut engine = Engine::new(doc, options.until);
     let fatal = |o: price::Overflow| Failure::Fatal(overflow_message(&o));
     let (read, applied) = std::thread::scope(|scope| {
-        let (to_engine, batches) = mpsc::sync_channel::<Vec<Item>>(4);
+        let (to_engine, batches) = mpsc::sync_channel::<Vec<Item>>(1);
         let (to_reader, spares) = mpsc::channel::<Vec<Item>>();
         let engine = &mut engine;
         let worker = std::thread::Builder::new()
@@ -294,5 +295,103 @@ mod tests {
             assert_eq!(split, whole, "capacity {cap}");
         }
         assert!(whole.contains("not valid UTF-8"));
+    }
+
+    /// Line by line, one event at a time, in trace order: the reference for the batched,
+    /// grouped path of `simulate`.
+    fn one_by_one(doc: &crate::ir::Document, trace: &str, until: Option<Instant>) -> String {
+        let mut engine = Engine::new(doc, until);
+        for (i, l) in trace.lines().enumerate() {
+            engine.feed(i as u64 + 1, l).unwrap();
+        }
+        let until = engine.finish().unwrap();
+        let sim = Simulation {
+            engine,
+            until,
+            options: Options {
+                until,
+                skip_invalid: true,
+                customers: Vec::new(),
+            },
+        };
+        sim.text(false).unwrap()
+    }
+
+    #[test]
+    fn grouping_events_by_customer_changes_nothing() {
+        let text = std::fs::read_to_string("benches/pricing.json").unwrap();
+        let loaded = load(
+            Source::new("benches/pricing.json", text),
+            SourceFormat::Json,
+        );
+        let doc = loaded.document.expect("benches/pricing.json checks");
+        // Many events per customer, with invalid lines, unknown names and lines out of order.
+        let mut lines: Vec<String> = gen::trace(30_000, 40, 7)
+            .lines()
+            .map(String::from)
+            .collect();
+        for i in (500..lines.len()).step_by(97) {
+            lines[i] = match i % 4 {
+                0 => "{not json".to_string(),
+                1 => lines[i].replace("feature:api", "feature:nope"),
+                2 => lines[i].replace("plan:bench@2", "plan:gone"),
+                _ => lines[i - 300].clone(),
+            };
+        }
+        let trace = lines.join("\n");
+        for until in [None, Some(parse_until("2026-01-20T00:00:00Z").unwrap())] {
+            let options = Options {
+                until,
+                skip_invalid: true,
+                customers: Vec::new(),
+            };
+            let batched = simulate(&doc, trace.as_bytes(), options)
+                .unwrap()
+                .text(false)
+                .unwrap();
+            assert_eq!(batched, one_by_one(&doc, &trace, until));
+            assert!(batched.contains("trace-order") && batched.contains("unknown-feature"));
+        }
+    }
+
+    #[test]
+    fn a_grouped_batch_reports_the_overflow_at_the_earliest_line() {
+        let text = r#"{"plans":{"plan:x@1":{"features":{
+            "feature:a":{"tiers":[{"price":0}]},"feature:b":{"tiers":[{"price":0}]}}}}}"#;
+        let loaded = load(Source::new("p.json", text.to_string()), SourceFormat::Json);
+        let doc = loaded.document.expect("the plan checks");
+        let mut trace = String::new();
+        for c in ["A", "B"] {
+            trace += &format!(
+                "{{\"at\":\"2026-01-01T00:00:00Z\",\"customer\":\"{c}\",\"subscribe\":\"plan:x@1\"}}\n"
+            );
+        }
+        // A (applied first when grouped) overflows at a later line than B.
+        for i in 0..3000 {
+            let (c, f) = if i % 2 == 0 { ("A", "a") } else { ("B", "b") };
+            let big = matches!((c, i), ("A", 1000 | 1998) | ("B", 1001 | 1501));
+            let n = if big { "5e28" } else { "1" };
+            trace += &format!(
+                "{{\"at\":\"2026-01-01T00:{:02}:{:02}Z\",\"customer\":\"{c}\",\"feature\":\"feature:{f}\",\"n\":{n}}}\n",
+                i / 60 % 60,
+                i % 60
+            );
+        }
+        let fatal = |r: Result<Simulation<'_>, Failure>| match r {
+            Err(Failure::Fatal(m)) => m,
+            _ => String::from("no overflow"),
+        };
+        let grouped = fatal(simulate(&doc, trace.as_bytes(), Options::default()));
+        assert_eq!(
+            grouped,
+            "error[arithmetic-overflow]: feature:b cannot be held exactly"
+        );
+        let mut engine = Engine::new(&doc, None);
+        let one_by_one = trace
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| engine.feed(i as u64 + 1, l).err())
+            .map(|o| overflow_message(&o));
+        assert_eq!(one_by_one.as_deref(), Some(grouped.as_str()));
     }
 }
