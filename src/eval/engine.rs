@@ -7,7 +7,7 @@
 
 use super::intern::{lookup, Ev, Item, Reader, Sym, Syms, K};
 use super::plan::PlanX;
-use super::price::{add, mul, price_feature, round_line, Exact, Overflow};
+use super::price::{add, less, mul, price_feature, round_line, subtract, Exact, Overflow};
 use super::state::{ceil_div, AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
 use super::time::{Anchor, Instant};
 use super::trace::{Event, TraceError};
@@ -187,6 +187,7 @@ impl From<Overflow> for Fail {
     }
 }
 
+#[cold]
 fn trace_err<T>(code: &'static str, message: String) -> Result<T, Fail> {
     Err(Fail::Trace(TraceError::new(code, message)))
 }
@@ -295,6 +296,8 @@ pub struct Engine<'d> {
     evs: Vec<(u64, Ev)>,
     sorted: Vec<(u64, Ev)>,
     counts: Vec<usize>,
+    /// Where each customer's run starts in `sorted`.
+    runs: Vec<usize>,
 }
 
 /// The document and what was precomputed from it (borrowed apart from the customers).
@@ -348,6 +351,7 @@ impl<'d> Engine<'d> {
             evs: Vec::new(),
             sorted: Vec::new(),
             counts: Vec::new(),
+            runs: Vec::new(),
         }
     }
 
@@ -437,28 +441,83 @@ impl<'d> Engine<'d> {
 
     /// Apply events sorted by customer; on an overflow, the customer stops and the overflow at
     /// the earliest line is the batch's result.
+    ///
+    /// While one customer's run is applied, the state of the next ones is read ahead in three
+    /// stages ([`Engine::touch_customer`]): each stage follows pointers the previous stage
+    /// (one customer earlier) brought in, so no read waits on another.
     fn apply_grouped(&mut self, sorted: &[(u64, Ev)]) -> Exact<()> {
+        let mut runs = std::mem::take(&mut self.runs);
+        runs.clear();
+        let mut prev = None;
+        for (i, (_, ev)) in sorted.iter().enumerate() {
+            if prev != Some(ev.customer) {
+                runs.push(i);
+                prev = Some(ev.customer);
+            }
+        }
+        runs.push(sorted.len());
+        let customer_of = |r: usize| {
+            runs.get(r)
+                .and_then(|&i| sorted.get(i))
+                .map(|(_, ev)| ev.customer as usize)
+        };
         let mut first: Option<(u64, Overflow)> = None;
-        let mut stopped = None;
-        for (start, chunk) in sorted.chunks(AHEAD).enumerate() {
-            let next = sorted.iter().skip((start + 1) * AHEAD).take(AHEAD);
-            self.touch(next.map(|(_, e)| e));
-            for &(line, ev) in chunk {
-                if stopped == Some(ev.customer) {
-                    continue;
+        for r in 0..runs.len().saturating_sub(1) {
+            for stage in 0..3 {
+                if let Some(ci) = customer_of(r + 3 - stage) {
+                    self.touch_customer(ci, stage);
                 }
+            }
+            let (Some(&from), Some(&to)) = (runs.get(r), runs.get(r + 1)) else {
+                break;
+            };
+            for &(line, ev) in sorted.get(from..to).unwrap_or_default() {
                 if let Err(o) = self.feed_ev(line, ev) {
-                    stopped = Some(ev.customer);
                     if first.as_ref().is_none_or(|(l, _)| line < *l) {
                         first = Some((line, o));
                     }
+                    break;
                 }
             }
         }
+        self.runs = runs;
         match first {
             Some((_, o)) => Err(o),
             None => Ok(()),
         }
+    }
+
+    /// Read (and discard) one stage of what applying a customer's events reads: 0, its own
+    /// lines; 1, the first line of each feature's state; 2, each feature's second line and
+    /// first block.
+    fn touch_customer(&self, ci: usize, stage: usize) {
+        let Some(c) = self.customers.get(ci) else {
+            return;
+        };
+        let mut seen = 0u64;
+        match stage {
+            0 => {
+                seen ^= c.last_line ^ c.events ^ c.rejected.len() as u64 ^ c.life.issues;
+                seen ^= c.last_end.map_or(0, |t| t.secs() as u64);
+                if let Some(sub) = &c.sub {
+                    seen ^= sub.end.secs() as u64 ^ sub.feats.len() as u64;
+                }
+            }
+            1 => {
+                for st in c.sub.iter().flat_map(|s| s.feats.iter()) {
+                    seen ^= st.used.mantissa() as u64;
+                }
+            }
+            _ => {
+                for st in c.sub.iter().flat_map(|s| s.feats.iter()) {
+                    seen ^= u64::from(st.rule_on);
+                    if let Some(b) = st.blocks().first() {
+                        seen ^= b.issue;
+                    }
+                }
+            }
+        }
+        std::hint::black_box(seen);
     }
 
     /// Read (and discard) what applying `events` will read first: each event's customer, the
@@ -557,7 +616,9 @@ impl<'d> Engine<'d> {
             c.batch.push((line, ev));
             return Ok(());
         }
-        self.flush(ci)?;
+        if c.batch_at.is_some() {
+            self.flush(ci)?;
+        }
         let at_boundary = self.advance_before(ci, ev.at)?;
         if at_boundary {
             if let Some(c) = self.customers.get_mut(ci) {
@@ -924,6 +985,7 @@ fn hint<'a>(id: &str, ids: impl Iterator<Item = &'a str>) -> String {
         .unwrap_or_default()
 }
 
+#[inline]
 fn feature_index(p: P<'_>, syms: &Syms, s: Sym) -> Result<usize, Fail> {
     match lookup(&p.x.feature_of, s) {
         Some(i) => Ok(i),
@@ -981,11 +1043,11 @@ fn recharge_rule(p: P<'_>, syms: &Syms, fi: usize) -> Result<usize, Fail> {
 fn check_usage(p: P<'_>, syms: &Syms, s: Sym, n: Decimal, set: bool) -> Result<usize, Fail> {
     let fi = feature_index(p, syms, s)?;
     let f = p.ir.features.get(fi).ok_or_else(internal)?;
-    let feature = syms.name(s);
+    let feature = || syms.name(s);
     if f.kind == FeatureKind::Flat {
         return trace_err(
             "flat-usage",
-            format!("`{feature}` is a flat fee: it takes no usage"),
+            format!("`{}` is a flat fee: it takes no usage", feature()),
         );
     }
     let perpetual = f.aggregate == Aggregate::Perpetual;
@@ -1002,7 +1064,8 @@ fn check_usage(p: P<'_>, syms: &Syms, s: Sym, n: Decimal, set: bool) -> Result<u
         return trace_err(
             "set-not-perpetual",
             format!(
-                "`set` is only for `perpetual` features; `{feature}` aggregates by `{}`",
+                "`set` is only for `perpetual` features; `{}` aggregates by `{}`",
+                feature(),
                 agg_name(f.aggregate)
             ),
         );
@@ -1202,8 +1265,9 @@ fn check_rule(p: P<'_>, sub: &mut Sub, life: &mut Life, ri: usize, t: Instant) -
         Some(st) => st.balance(t)?,
         None => return Ok(()),
     };
-    if balance < rule.below {
-        let k = ceil_div(rule.below - balance, rule.pack)?.max(Decimal::ONE);
+    if less(balance, rule.below) {
+        let k =
+            ceil_div(subtract(rule.below, balance, "a recharge")?, rule.pack)?.max(Decimal::ONE);
         buy(p, sub, life, rule.addon, k, t, true)?;
     }
     Ok(())
@@ -1247,7 +1311,7 @@ fn use_feature(
                 return Ok(None);
             };
             let (current, new) = match f.aggregate {
-                Aggregate::Max => (st.used, st.used.max(n)),
+                Aggregate::Max => (st.used, if less(st.used, n) { n } else { st.used }),
                 Aggregate::Last => (
                     if st.has_reading {
                         st.used
@@ -1261,8 +1325,8 @@ fn use_feature(
                     (st.total, new)
                 }
             };
-            if fx.limited && new > current {
-                if let Some(cap) = fx.cap.filter(|c| new > *c) {
+            if fx.limited && less(current, new) {
+                if let Some(cap) = fx.cap.filter(|c| less(*c, new)) {
                     return Ok(Some(Reason::Gauge {
                         total: f.aggregate == Aggregate::Perpetual,
                         value: new,
@@ -1303,19 +1367,19 @@ fn take(
     // What the cap's tier allowance (units billed so far count against it) does not cover.
     let beyond = match fx.cap {
         Some(cap) => {
-            let allowance = cap - (st.used - st.drawn);
+            let allowance = subtract(cap, subtract(st.used, st.drawn, &f.id)?, &f.id)?;
             if allowance.is_sign_negative() {
                 x
-            } else if x <= allowance {
+            } else if !less(allowance, x) {
                 Decimal::ZERO
             } else {
-                x - allowance
+                subtract(x, allowance, &f.id)?
             }
         }
         None => x,
     };
     let mut balance = st.balance(t)?;
-    if fx.limited && beyond > balance {
+    if fx.limited && less(balance, beyond) {
         match fx.rule.filter(|&ri| rule_on(p, sub, ri)) {
             Some(ri) => {
                 let Some(rule) = p.x.rules.get(ri) else {
@@ -1351,7 +1415,11 @@ fn take(
     };
     // Both are ≥ 0, so the draw is empty exactly when either is zero.
     if !beyond.is_zero() && !balance.is_zero() {
-        let d = if beyond < balance { beyond } else { balance };
+        let d = if less(beyond, balance) {
+            beyond
+        } else {
+            balance
+        };
         st.draw(d, t);
         st.drawn = add(st.drawn, d, &f.id)?;
     }

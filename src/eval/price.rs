@@ -29,9 +29,52 @@ pub fn round_line(exact: Decimal) -> Decimal {
         .normalize()
 }
 
+/// `a ± b` when both have one scale and the result fits in 96 bits: exactly what
+/// `checked_add` gives (a zero is never negative), without its general path. The usage path
+/// runs on these; `None` sends the caller to `rust_decimal`.
+#[inline]
+fn same_scale(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
+    if a.scale() != b.scale() {
+        return None;
+    }
+    // Each mantissa is below 2^96 in magnitude, so the i128 sum cannot overflow.
+    let mb = b.mantissa();
+    let m = a.mantissa() + if negate_b { -mb } else { mb };
+    Decimal::try_from_i128_with_scale(m, a.scale()).ok()
+}
+
 /// `a + b`, or [`Overflow`] naming `what`.
+#[inline]
 pub fn add(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
-    a.checked_add(b).ok_or_else(|| Overflow::new(what))
+    match same_scale(a, b, false) {
+        Some(s) => Ok(s),
+        None => a.checked_add(b).ok_or_else(|| Overflow::new(what)),
+    }
+}
+
+/// `a − b`, or [`Overflow`] naming `what`.
+#[inline]
+pub fn subtract(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    match same_scale(a, b, true) {
+        Some(s) => Ok(s),
+        None => a.checked_sub(b).ok_or_else(|| Overflow::new(what)),
+    }
+}
+
+/// `a − b` where the difference is known to fit (units drawn from a balance that holds them).
+#[inline]
+pub fn minus(a: Decimal, b: Decimal) -> Decimal {
+    same_scale(a, b, true).unwrap_or_else(|| a - b)
+}
+
+/// `a < b`; compares mantissas when the scales agree (the common case on the usage path).
+#[inline]
+pub fn less(a: Decimal, b: Decimal) -> bool {
+    if a.scale() == b.scale() {
+        a.mantissa() < b.mantissa()
+    } else {
+        a < b
+    }
 }
 
 /// `a × b`, exact, or [`Overflow`] naming `what`.
@@ -358,5 +401,35 @@ mod tests {
         let t = vec![tier(None, "0.0000000000077", "0")];
         let r = price_tiers(&t, Mode::Graduated, d("1234567890123456.123456789012"), "x");
         assert!(r.is_err());
+    }
+
+    fn decimal() -> impl proptest::strategy::Strategy<Value = Decimal> {
+        use proptest::prelude::*;
+        // Small and huge mantissas, scales that agree often and sometimes not.
+        (
+            prop_oneof![-1_000_000i128..1_000_000, any::<i128>()],
+            prop_oneof![Just(0u32), Just(2), 0u32..=28],
+        )
+            .prop_map(|(m, scale)| {
+                let m = m % (1i128 << 96);
+                Decimal::try_from_i128_with_scale(m, scale).unwrap_or(Decimal::ZERO)
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_paths_agree_with_rust_decimal(a in decimal(), b in decimal()) {
+            let same = |x: Exact<Decimal>, y: Option<Decimal>| match (x, y) {
+                (Ok(x), Some(y)) => x == y && x.scale() == y.scale(),
+                (Err(_), None) => true,
+                _ => false,
+            };
+            proptest::prop_assert!(same(add(a, b, "t"), a.checked_add(b)));
+            proptest::prop_assert!(same(subtract(a, b, "t"), a.checked_sub(b)));
+            proptest::prop_assert_eq!(less(a, b), a < b);
+            if let Some(d) = a.checked_sub(b) {
+                proptest::prop_assert_eq!(minus(a, b), d);
+            }
+        }
     }
 }

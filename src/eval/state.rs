@@ -8,7 +8,7 @@
 //! plan; it grows with features, never with events.
 
 use super::intern::Sym;
-use super::price::{add, Exact, Overflow, Priced};
+use super::price::{add, less, minus, Exact, Overflow, Priced};
 use super::time::{Anchor, Instant};
 use rust_decimal::Decimal;
 
@@ -178,7 +178,7 @@ impl FeatState {
     pub fn draw(&mut self, mut x: Decimal, t: Instant) {
         if self.soonest != UNHELD {
             // Exact: the units taken were counted in the sum (the live ones are a part of it).
-            self.sum -= x;
+            self.sum = minus(self.sum, x);
         }
         let mut emptied = false;
         for b in self.blocks.iter_mut() {
@@ -188,11 +188,11 @@ impl FeatState {
             if b.left.is_zero() || !b.live_at(t) {
                 continue;
             }
-            if x < b.left {
-                b.left -= x;
+            if less(x, b.left) {
+                b.left = minus(b.left, x);
                 x = Decimal::ZERO;
             } else {
-                x -= b.left;
+                x = minus(x, b.left);
                 b.left = Decimal::ZERO;
                 emptied = true;
             }
