@@ -1039,8 +1039,25 @@ fn recharge_rule(p: P<'_>, syms: &Syms, fi: usize) -> Result<usize, Fail> {
     }
 }
 
-/// What a usage line must satisfy in the customer's plan; the feature's position.
+/// What a usage line must satisfy in the customer's plan; the feature's position. The usual
+/// case (a known metered feature, a fitting `n`) is answered inline; [`usage_error`] says what
+/// is wrong otherwise.
+#[inline]
 fn check_usage(p: P<'_>, syms: &Syms, s: Sym, n: Decimal, set: bool) -> Result<usize, Fail> {
+    if let Some(fi) = lookup(&p.x.feature_of, s) {
+        if let Some(f) = p.ir.features.get(fi) {
+            let perpetual = f.aggregate == Aggregate::Perpetual;
+            let negative = n.is_sign_negative() && !n.is_zero();
+            if f.kind != FeatureKind::Flat && (perpetual || !(set || negative)) {
+                return Ok(fi);
+            }
+        }
+    }
+    usage_error(p, syms, s, n, set)
+}
+
+#[cold]
+fn usage_error(p: P<'_>, syms: &Syms, s: Sym, n: Decimal, set: bool) -> Result<usize, Fail> {
     let fi = feature_index(p, syms, s)?;
     let f = p.ir.features.get(fi).ok_or_else(internal)?;
     let feature = || syms.name(s);

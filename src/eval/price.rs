@@ -29,18 +29,44 @@ pub fn round_line(exact: Decimal) -> Decimal {
         .normalize()
 }
 
+/// A decimal's sign, scale and 96-bit magnitude, read in one go.
+#[inline]
+fn unpack(d: Decimal) -> (bool, u32, u128) {
+    let v = u128::from_le_bytes(d.serialize());
+    let flags = (v & 0xFFFF_FFFF) as u32;
+    (flags >> 31 == 1, (flags >> 16) & 0xFF, v >> 32)
+}
+
 /// `a ± b` when both have one scale and the result fits in 96 bits: exactly what
-/// `checked_add` gives (a zero is never negative), without its general path. The usage path
-/// runs on these; `None` sends the caller to `rust_decimal`.
+/// `checked_add` gives (a zero is never negative), on the magnitudes, without its general
+/// path. The usage path runs on these; `None` sends the caller to `rust_decimal`.
 #[inline]
 fn same_scale(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
-    if a.scale() != b.scale() {
+    let (na, sa, ma) = unpack(a);
+    let (nb, sb, mb) = unpack(b);
+    if sa != sb {
         return None;
     }
-    // Each mantissa is below 2^96 in magnitude, so the i128 sum cannot overflow.
-    let mb = b.mantissa();
-    let m = a.mantissa() + if negate_b { -mb } else { mb };
-    Decimal::try_from_i128_with_scale(m, a.scale()).ok()
+    let nb = nb != negate_b;
+    // Magnitudes are below 2^96, so neither the sum nor the difference wraps.
+    let (negative, m) = if na == nb {
+        (na, ma + mb)
+    } else if ma >= mb {
+        (na, ma - mb)
+    } else {
+        (nb, mb - ma)
+    };
+    if m >> 96 != 0 {
+        return None;
+    }
+    let part = |shift: u32| ((m >> shift) & 0xFFFF_FFFF) as u32;
+    Some(Decimal::from_parts(
+        part(0),
+        part(32),
+        part(64),
+        negative,
+        sa,
+    ))
 }
 
 /// `a + b`, or [`Overflow`] naming `what`.
@@ -48,8 +74,15 @@ fn same_scale(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
 pub fn add(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
     match same_scale(a, b, false) {
         Some(s) => Ok(s),
-        None => a.checked_add(b).ok_or_else(|| Overflow::new(what)),
+        None => add_slow(a, b, what),
     }
+}
+
+/// `a + b` by `rust_decimal`'s general path, kept out of line so the fast path inlines.
+#[cold]
+#[inline(never)]
+fn add_slow(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    a.checked_add(b).ok_or_else(|| Overflow::new(what))
 }
 
 /// `a − b`, or [`Overflow`] naming `what`.
@@ -57,24 +90,46 @@ pub fn add(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
 pub fn subtract(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
     match same_scale(a, b, true) {
         Some(s) => Ok(s),
-        None => a.checked_sub(b).ok_or_else(|| Overflow::new(what)),
+        None => add_slow(a, -b, what),
     }
 }
 
 /// `a − b` where the difference is known to fit (units drawn from a balance that holds them).
 #[inline]
 pub fn minus(a: Decimal, b: Decimal) -> Decimal {
-    same_scale(a, b, true).unwrap_or_else(|| a - b)
+    match same_scale(a, b, true) {
+        Some(d) => d,
+        None => minus_slow(a, b),
+    }
 }
 
-/// `a < b`; compares mantissas when the scales agree (the common case on the usage path).
+#[cold]
+#[inline(never)]
+fn minus_slow(a: Decimal, b: Decimal) -> Decimal {
+    a - b
+}
+
+/// `a < b`; compares magnitudes when the scales agree (the common case on the usage path).
 #[inline]
 pub fn less(a: Decimal, b: Decimal) -> bool {
-    if a.scale() == b.scale() {
-        a.mantissa() < b.mantissa()
-    } else {
-        a < b
+    let (na, sa, ma) = unpack(a);
+    let (nb, sb, mb) = unpack(b);
+    if sa != sb {
+        return less_slow(a, b);
     }
+    match (na, nb) {
+        (false, false) => ma < mb,
+        (true, true) => ma > mb,
+        // −x < +y unless both are zero.
+        (true, false) => ma != 0 || mb != 0,
+        (false, true) => false,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn less_slow(a: Decimal, b: Decimal) -> bool {
+    a < b
 }
 
 /// `a × b`, exact, or [`Overflow`] naming `what`.
