@@ -56,10 +56,10 @@ fn main() {
     for _ in 0..3 {
         // In batches, as `simulate` hands them over.
         let mut reader = Reader::new(&doc);
-        let mut batches = vec![Vec::new()];
+        let mut batches = vec![tariffc::eval::intern::Batch::default()];
         for (i, l) in trace.lines().enumerate() {
             if batches.last().unwrap().len() >= tariffc::eval::BATCH {
-                batches.push(Vec::new());
+                batches.push(tariffc::eval::intern::Batch::default());
             }
             reader.read(i as u64 + 1, l, batches.last_mut().unwrap());
         }

@@ -5,7 +5,7 @@
 //! take effect first); state grows with customers × features, never with events. A rejected
 //! event changes nothing. Every amount is exact until [`round_line`].
 
-use super::intern::{lookup, Ev, Item, Reader, Sym, Syms, K};
+use super::intern::{lookup, Batch, Ev, Item, Reader, Sym, Syms, K};
 use super::plan::PlanX;
 use super::price::{add, less, mul, price_feature, round_line, subtract, Exact, Overflow};
 use super::state::{ceil_div, AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
@@ -289,11 +289,10 @@ pub struct Engine<'d> {
     pub customers: Vec<Customer>,
     pub until: Option<Instant>,
     pub errors: Vec<LineError>,
-    /// Reads lines for [`Engine::feed`]; a reader on another thread can feed [`Engine::take`].
+    /// Reads lines for [`Engine::feed`]; a reader on another thread can feed [`Engine::take_all`].
     reader: Reader,
-    scratch: Vec<Item>,
+    scratch: Batch,
     /// Reused by [`Engine::take_all`].
-    evs: Vec<(u64, Ev)>,
     sorted: Vec<(u64, Ev)>,
     counts: Vec<usize>,
     /// Where each customer's run starts in `sorted`.
@@ -347,8 +346,7 @@ impl<'d> Engine<'d> {
             until,
             errors: Vec::new(),
             reader: Reader::new(doc),
-            scratch: Vec::new(),
-            evs: Vec::new(),
+            scratch: Batch::default(),
             sorted: Vec::new(),
             counts: Vec::new(),
             runs: Vec::new(),
@@ -389,7 +387,7 @@ impl<'d> Engine<'d> {
     pub fn feed_event(&mut self, line: u64, ev: Event<'_>) -> Exact<()> {
         let mut items = std::mem::take(&mut self.scratch);
         let ev = self.reader.resolve(&ev, &mut items);
-        items.push(Item::Event(line, ev));
+        items.events.push((line, ev));
         let done = self.take_all(&mut items);
         self.scratch = items;
         done
@@ -407,17 +405,13 @@ impl<'d> Engine<'d> {
     /// - Before [`AHEAD`] events are applied, the state the next ones will reach is read
     ///   ([`Engine::touch`]): those reads do not depend on one another, so the memory system
     ///   serves them in parallel.
-    pub fn take_all(&mut self, items: &mut Vec<Item>) -> Exact<()> {
-        let mut evs = std::mem::take(&mut self.evs);
-        evs.clear();
-        let mut result = Ok(());
-        for item in items.drain(..) {
-            match item {
-                Item::Event(line, ev) => evs.push((line, ev)),
-                // Names and customers only append to tables, so they can go first.
-                other => self.take(other)?,
-            }
+    pub fn take_all(&mut self, batch: &mut Batch) -> Exact<()> {
+        // Names and customers only append to tables, so they can go first.
+        for item in batch.other.drain(..) {
+            self.take(item);
         }
+        let evs = std::mem::take(&mut batch.events);
+        let mut result = Ok(());
         if evs.len() >= GROUP_MIN && self.customers.len() <= evs.len() {
             let mut sorted = std::mem::take(&mut self.sorted);
             group_by_customer(&evs, self.customers.len(), &mut self.counts, &mut sorted);
@@ -435,7 +429,8 @@ impl<'d> Engine<'d> {
                 }
             }
         }
-        self.evs = evs;
+        batch.events = evs;
+        batch.events.clear();
         result
     }
 
@@ -553,22 +548,12 @@ impl<'d> Engine<'d> {
         std::hint::black_box(seen);
     }
 
-    /// Apply one item from a [`Reader`].
-    pub fn take(&mut self, item: Item) -> Exact<()> {
+    /// Apply one item from a [`Reader`] that is not an event.
+    pub fn take(&mut self, item: Item) {
         match item {
-            Item::Event(line, ev) => self.feed_ev(line, ev),
-            Item::Name(name) => {
-                self.sh.syms.push(name);
-                Ok(())
-            }
-            Item::Customer(id) => {
-                self.customers.push(Customer::new(id));
-                Ok(())
-            }
-            Item::Invalid(e) => {
-                self.errors.push(*e);
-                Ok(())
-            }
+            Item::Name(name) => self.sh.syms.push(name),
+            Item::Customer(id) => self.customers.push(Customer::new(id)),
+            Item::Invalid(e) => self.errors.push(*e),
         }
     }
 
@@ -619,7 +604,13 @@ impl<'d> Engine<'d> {
         if c.batch_at.is_some() {
             self.flush(ci)?;
         }
-        let at_boundary = self.advance_before(ci, ev.at)?;
+        // Most events fall inside the customer's current period.
+        let period_ends = self
+            .customers
+            .get(ci)
+            .and_then(|c| c.sub.as_ref())
+            .is_some_and(|s| s.end <= ev.at);
+        let at_boundary = period_ends && self.advance_before(ci, ev.at)?;
         if at_boundary {
             if let Some(c) = self.customers.get_mut(ci) {
                 c.batch_at = Some(ev.at);

@@ -90,17 +90,44 @@ pub enum K {
     Cancel,
 }
 
-/// What a reader hands the engine, in trace order.
+/// What a reader hands the engine besides events, in trace order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// The next symbol's name (a name the document does not know).
     Name(String),
     /// The next customer's id.
     Customer(String),
-    /// A line read into an event.
-    Event(u64, Ev),
     /// A line that could not be read.
     Invalid(Box<LineError>),
+}
+
+/// What a reader hands the engine for a run of lines. Events are kept apart from the rest:
+/// they are plain numbers (no drop, no match), and what they need (names, customers) only
+/// appends to tables, so it can be applied before them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    /// Lines read into events, with their line numbers, in trace order.
+    pub events: Vec<(u64, Ev)>,
+    /// Names, customers and unreadable lines, in trace order.
+    pub other: Vec<Item>,
+}
+
+impl Batch {
+    pub fn with_capacity(events: usize) -> Batch {
+        Batch {
+            events: Vec::with_capacity(events),
+            other: Vec::new(),
+        }
+    }
+
+    /// Lines held (events and unreadable lines) plus names and customers.
+    pub fn len(&self) -> usize {
+        self.events.len() + self.other.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.other.is_empty()
+    }
 }
 
 /// Reads lines into [`Item`]s: parsing and interning, nothing that needs a customer's state.
@@ -129,35 +156,35 @@ impl Reader {
         }
     }
 
-    fn sym(&mut self, name: &str, out: &mut Vec<Item>) -> Sym {
+    fn sym(&mut self, name: &str, out: &mut Batch) -> Sym {
         let (s, new) = self.syms.intern(name);
         if new {
-            out.push(Item::Name(name.to_string()));
+            out.other.push(Item::Name(name.to_string()));
         }
         s
     }
 
-    fn customer(&mut self, id: &str, out: &mut Vec<Item>) -> u32 {
+    fn customer(&mut self, id: &str, out: &mut Batch) -> u32 {
         if let Some(&c) = self.customers.get(id) {
             return c;
         }
         let c = u32::try_from(self.customers.len()).unwrap_or(u32::MAX);
         self.customers.insert(id.to_string(), c);
-        out.push(Item::Customer(id.to_string()));
+        out.other.push(Item::Customer(id.to_string()));
         c
     }
 
     /// Read one line (1-based `line`, without its newline); blank lines give nothing.
-    pub fn read(&mut self, line: u64, text: &str, out: &mut Vec<Item>) {
+    pub fn read(&mut self, line: u64, text: &str, out: &mut Batch) {
         if text.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
         }
         match parse_line(text) {
             Ok(ev) => {
                 let ev = self.resolve(&ev, out);
-                out.push(Item::Event(line, ev));
+                out.events.push((line, ev));
             }
-            Err(r) => out.push(Item::Invalid(Box::new(LineError {
+            Err(r) => out.other.push(Item::Invalid(Box::new(LineError {
                 line,
                 customer: r.customer.map(std::borrow::Cow::into_owned),
                 error: r.error,
@@ -166,7 +193,7 @@ impl Reader {
     }
 
     /// Intern a parsed event's names.
-    pub fn resolve(&mut self, ev: &Event<'_>, out: &mut Vec<Item>) -> Ev {
+    pub fn resolve(&mut self, ev: &Event<'_>, out: &mut Batch) -> Ev {
         let customer = self.customer(&ev.customer, out);
         let kind = match &ev.kind {
             Kind::Subscribe(p) => K::Subscribe(self.sym(p, out)),

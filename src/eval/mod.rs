@@ -18,7 +18,7 @@ pub mod time;
 pub mod trace;
 
 use engine::Engine;
-use intern::{Item, Reader};
+use intern::{Batch, Item, Reader};
 use std::io::BufRead;
 use std::sync::mpsc;
 use time::{Instant, TimeError};
@@ -79,13 +79,13 @@ fn overflow_message(o: &price::Overflow) -> String {
 }
 
 /// Read one line (without its `\n`; a `\r` before it is dropped here) into items.
-fn read_bytes(reader: &mut Reader, line: u64, mut bytes: &[u8], out: &mut Vec<Item>) {
+fn read_bytes(reader: &mut Reader, line: u64, mut bytes: &[u8], out: &mut Batch) {
     if let [rest @ .., b'\r'] = bytes {
         bytes = rest;
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => reader.read(line, text, out),
-        Err(_) => out.push(Item::Invalid(Box::new(engine::LineError {
+        Err(_) => out.other.push(Item::Invalid(Box::new(engine::LineError {
             line,
             customer: None,
             error: trace::TraceError::new("bad-json", "the line is not valid UTF-8"),
@@ -101,10 +101,10 @@ pub const BATCH: usize = 1 << 16;
 fn read_trace<R: BufRead>(
     doc: &crate::ir::Document,
     mut input: R,
-    mut send: impl FnMut(Vec<Item>) -> Option<Vec<Item>>,
+    mut send: impl FnMut(Batch) -> Option<Batch>,
 ) -> Result<(), Failure> {
     let mut reader = Reader::new(doc);
-    let mut items = Vec::with_capacity(BATCH + 8);
+    let mut items = Batch::with_capacity(BATCH + 8);
     let mut buf = Vec::new();
     let mut line = 0u64;
     loop {
@@ -172,8 +172,8 @@ pub fn simulate<R: BufRead>(
     let mut engine = Engine::new(doc, options.until);
     let fatal = |o: price::Overflow| Failure::Fatal(overflow_message(&o));
     let (read, applied) = std::thread::scope(|scope| {
-        let (to_engine, batches) = mpsc::sync_channel::<Vec<Item>>(1);
-        let (to_reader, spares) = mpsc::channel::<Vec<Item>>();
+        let (to_engine, batches) = mpsc::sync_channel::<Batch>(1);
+        let (to_reader, spares) = mpsc::channel::<Batch>();
         let engine = &mut engine;
         let worker = std::thread::Builder::new()
             .name("tariffc-evaluate".into())
@@ -197,7 +197,7 @@ pub fn simulate<R: BufRead>(
             Some(
                 spares
                     .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(BATCH + 8)),
+                    .unwrap_or_else(|_| Batch::with_capacity(BATCH + 8)),
             )
         });
         drop(to_engine);
