@@ -393,7 +393,7 @@ impl<'d> Engine<'d> {
         done
     }
 
-    /// Apply a batch of items in trace order, leaving `items` empty.
+    /// Apply a batch in trace order, leaving it empty.
     ///
     /// Customers are reached at random, so each event's state is usually far from the cache.
     /// Two remedies, neither visible in the result:

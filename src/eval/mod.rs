@@ -93,8 +93,8 @@ fn read_bytes(reader: &mut Reader, line: u64, mut bytes: &[u8], out: &mut Batch)
     }
 }
 
-/// Items per batch handed from the reading thread to the evaluating one: large enough that the
-/// engine can group a batch's events by customer (about 3.5 MB; at most four are alive).
+/// Entries per batch handed from the reading thread to the evaluating one: large enough that
+/// the engine can group a batch's events by customer (about 3 MB; at most four are alive).
 pub const BATCH: usize = 1 << 16;
 
 /// Read the trace into batches of items and hand each to `send`; stop early when it refuses.
@@ -161,9 +161,9 @@ fn read_trace<R: BufRead>(
 
 /// Run a trace read line by line (streaming: memory does not grow with the trace).
 ///
-/// Two threads: this one reads and parses lines into batches of interned items, another
+/// Two threads: this one reads and parses lines into batches of interned events, another
 /// applies them in order (a bounded queue keeps memory flat). The report is the same as one
-/// thread would give; the items carry everything in trace order.
+/// thread would give; the batches carry everything in trace order.
 pub fn simulate<R: BufRead>(
     doc: &crate::ir::Document,
     input: R,
