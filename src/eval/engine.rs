@@ -1478,7 +1478,8 @@ fn draft(p: P<'_>, sub: &Sub) -> Exact<Invoice> {
 }
 
 fn lines(p: P<'_>, sub: &Sub, end: Instant, addons: Vec<AddonLine>) -> Exact<Vec<Line>> {
-    let mut out = Vec::new();
+    // A feature usually has a base or usage line, rarely both: mostly one allocation.
+    let mut out = Vec::with_capacity(p.ir.features.len() + addons.len());
     for (fi, f) in p.ir.features.iter().enumerate() {
         if f.base <= Decimal::ZERO {
             continue;

@@ -193,7 +193,7 @@ pub fn price_feature(f: &Feature, q: Decimal) -> Exact<Priced> {
 
 /// Price quantity `q ≥ 0` through `tiers` (the last band extends without bound).
 pub fn price_tiers(tiers: &[Tier], mode: Mode, q: Decimal, what: &str) -> Exact<Priced> {
-    let mut bands = Vec::new();
+    let mut bands = Vec::with_capacity(tiers.len());
     let last = tiers.len().saturating_sub(1);
     let mut from = 0u64;
     for (i, t) in tiers.iter().enumerate() {
