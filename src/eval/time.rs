@@ -6,7 +6,14 @@
 //! (Jan 31 → Feb 28 → Mar 31).
 
 use crate::ir::Interval;
+use std::cell::Cell;
 use std::fmt;
+
+thread_local! {
+    /// The digits (`YYYYMMDD`) and day number of the last date read by [`Instant::parse`]'s
+    /// fixed-shape path; starts as a valid date so that only valid dates ever match.
+    static LAST_DATE: Cell<([u8; 8], i64)> = const { Cell::new((*b"19700101", 0)) };
+}
 
 /// A point in time, UTC, nanosecond precision. Ordered chronologically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,6 +59,58 @@ impl Instant {
 
     /// Parse an RFC 3339 timestamp with an offset (`Z` or `±HH:MM`), fraction up to 9 digits.
     pub fn parse(text: &str) -> Result<Instant, TimeError> {
+        match Instant::parse_fixed(text.as_bytes()) {
+            Some(t) => Ok(t),
+            None => Instant::parse_general(text),
+        }
+    }
+
+    /// The shape traces are written in, `YYYY-MM-DDTHH:MM:SSZ` exactly, read at fixed positions;
+    /// `None` for anything else (other shapes, and every error), left to the general path.
+    #[inline]
+    fn parse_fixed(b: &[u8]) -> Option<Instant> {
+        let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'Z'] =
+            b
+        else {
+            return None;
+        };
+        let digit = |c: u8| {
+            let v = c.wrapping_sub(b'0');
+            (v < 10).then_some(i64::from(v))
+        };
+        let hour = digit(h0)? * 10 + digit(h1)?;
+        let minute = digit(i0)? * 10 + digit(i1)?;
+        let second = digit(s0)? * 10 + digit(s1)?;
+        if hour > 23 || minute > 59 || second > 60 {
+            return None;
+        }
+        // A leap second reads as the last second of its minute (as jiff does).
+        let second = second.min(59);
+        // Lines come in time order, so most repeat the previous line's date: its day number is
+        // kept per thread, keyed on the date's digits (only valid dates are ever kept).
+        let date = [y0, y1, y2, y3, m0, m1, d0, d1];
+        let (known, known_days) = LAST_DATE.with(Cell::get);
+        let days = if known == date {
+            known_days
+        } else {
+            let year = ((digit(y0)? * 10 + digit(y1)?) * 10 + digit(y2)?) * 10 + digit(y3)?;
+            let month = digit(m0)? * 10 + digit(m1)?;
+            let day = digit(d0)? * 10 + digit(d1)?;
+            if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+                return None;
+            }
+            let days = days_from_civil(year, month, day);
+            LAST_DATE.with(|c| c.set((date, days)));
+            days
+        };
+        Some(Instant {
+            secs: days * DAY + hour * 3600 + minute * 60 + second,
+            nanos: 0,
+        })
+    }
+
+    /// Any RFC 3339 timestamp [`Instant::parse`] takes.
+    fn parse_general(text: &str) -> Result<Instant, TimeError> {
         let b = text.as_bytes();
         let num = |from: usize, len: usize| -> Result<i64, TimeError> {
             let digits = b.get(from..from + len).ok_or(TimeError::Malformed)?;
