@@ -61,6 +61,28 @@ impl JsonOut {
         }
     }
 
+    /// A writer for text that continues this one's innermost open container at its depth
+    /// (`has_elements`: whether that container already has an element before it).
+    fn continuing(&self, has_elements: bool) -> JsonOut {
+        let mut open = self.open.clone();
+        if let Some(last) = open.last_mut() {
+            *last = has_elements;
+        }
+        JsonOut {
+            out: String::new(),
+            pretty: self.pretty,
+            open,
+            after_key: false,
+        }
+    }
+
+    /// Record that the innermost open container has an element (written by a continuation).
+    fn mark_element(&mut self) {
+        if let Some(last) = self.open.last_mut() {
+            *last = true;
+        }
+    }
+
     pub fn finish(mut self) -> String {
         if self.pretty {
             self.out.push('\n');
@@ -504,6 +526,32 @@ pub fn addon_stats(engine: &Engine<'_>, customers: &[&Customer]) -> AddonStats {
     stats
 }
 
+/// Counts and per-currency totals over the customers written so far.
+#[derive(Default)]
+struct Tally<'d> {
+    totals: BTreeMap<&'d str, Decimal>,
+    invoices: usize,
+    events: u64,
+    rejected: usize,
+}
+
+impl<'d> Tally<'d> {
+    /// Add another part's tally (exact sums: the order of parts changes nothing).
+    fn merge(&mut self, other: Tally<'d>) -> Exact<()> {
+        for (code, t) in other.totals {
+            let mine = self.totals.entry(code).or_default();
+            *mine = super::price::add(*mine, t, "a currency total")?;
+        }
+        self.invoices += other.invoices;
+        self.events += other.events;
+        self.rejected += other.rejected;
+        Ok(())
+    }
+}
+
+/// Customers at or above which the report's customer entries are written on two threads.
+const PARALLEL_MIN: usize = 1024;
+
 /// The whole report as JSON text.
 pub fn report_text(
     engine: &Engine<'_>,
@@ -511,21 +559,25 @@ pub fn report_text(
     select: &[String],
     pretty: bool,
 ) -> Exact<String> {
-    let doc = engine.sh.doc;
+    let parts = if listed(engine, select).len() >= PARALLEL_MIN {
+        2
+    } else {
+        1
+    };
+    report_text_in(engine, until, select, pretty, parts)
+}
+
+/// [`report_text`] with the customer entries written in `parts` contiguous parts, each on its
+/// own thread and joined in order: the text is the same for any `parts`.
+fn report_text_in(
+    engine: &Engine<'_>,
+    until: Option<Instant>,
+    select: &[String],
+    pretty: bool,
+    parts: usize,
+) -> Exact<String> {
     let customers = listed(engine, select);
-    let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
-    let (mut invoices, mut events, mut rejected) = (0usize, 0u64, 0usize);
     let mut j = JsonOut::new(pretty);
-    // A rough size (a rejected event ≈ 250 bytes, an invoice ≈ 2 kB): fewer regrowth copies.
-    let (n_rejected, n_invoices) = customers.iter().fold((0usize, 0usize), |(r, i), c| {
-        (r + c.rejected.len(), i + c.invoices.len())
-    });
-    j.out.reserve(
-        n_rejected
-            .saturating_mul(250)
-            .saturating_add(n_invoices.saturating_mul(2000)),
-    );
-    let mut scratch = String::new();
     j.obj();
     j.key("version").int(1);
     match until {
@@ -533,53 +585,57 @@ pub fn report_text(
         None => j.key("until").raw("null"),
     }
     j.key("customers").arr();
-    for c in &customers {
-        j.obj();
-        j.key("customer").str(&c.id);
-        match c.sub.as_ref().and_then(|s| doc.plans.get(s.plan)) {
-            Some(p) => j.key("plan").str(&p.id),
-            None => j.key("plan").raw("null"),
+    j.out.reserve(estimate(&customers));
+    let chunk = customers.len().div_ceil(parts.max(1)).max(1);
+    let mut tally = Tally::default();
+    if parts <= 1 {
+        tally = write_customers(&mut j, engine, &customers, until)?;
+    } else {
+        // The first part is written here, straight into the report; the others on their own
+        // threads, each continuing the `customers` array, then copied in after it.
+        let mut chunks = customers.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let rest: Vec<&[&Customer]> = chunks.collect();
+        let others = std::thread::scope(|scope| -> Exact<Vec<(String, Tally<'_>)>> {
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|&part| {
+                    let mut pj = j.continuing(true);
+                    scope.spawn(move || -> Exact<(String, Tally<'_>)> {
+                        let t = write_customers(&mut pj, engine, part, until)?;
+                        Ok((pj.out, t))
+                    })
+                })
+                .collect();
+            tally = write_customers(&mut j, engine, first, until)?;
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Overflow::new(
+                            "the report's writing thread (internal error)",
+                        ))
+                    })
+                })
+                .collect()
+        })?;
+        j.out
+            .reserve(others.iter().map(|(text, _)| text.len()).sum::<usize>() + (1 << 16));
+        for (text, t) in others {
+            j.out.push_str(&text);
+            drop(text);
+            tally.merge(t)?;
         }
-        j.key("invoices").arr();
-        for inv in &c.invoices {
-            write_invoice(&mut j, &engine.sh, inv, true)?;
-            if let Some(p) = doc.plans.get(inv.plan) {
-                let t = totals.entry(p.currency.code.as_str()).or_default();
-                *t = super::price::add(*t, inv.total, "a currency total")?;
-            }
+        if !customers.is_empty() {
+            j.mark_element();
         }
-        j.end_arr();
-        invoices += c.invoices.len();
-        events += c.events;
-        rejected += c.rejected.len();
-        j.key("limits").arr();
-        if let (Some(sub), Some(u)) = (&c.sub, until) {
-            for (id, row) in limits(&engine.sh, sub, u)? {
-                write_limit(&mut j, &id, &row);
-            }
-        }
-        j.end_arr();
-        j.key("rejected").arr();
-        for r in &c.rejected {
-            j.obj();
-            j.key("line").int(r.line);
-            j.key("at").time(r.at);
-            j.key("feature").str(r.feature_id(doc));
-            j.key("n").dec(r.n);
-            j.key("code").str(r.code());
-            scratch.clear();
-            r.write_message(doc, &mut scratch);
-            j.key("reason").str(&scratch);
-            j.end_obj();
-        }
-        j.end_arr();
-        j.key("warnings").arr();
-        for w in &c.warnings {
-            write_note(&mut j, w.line, w.code, &w.message);
-        }
-        j.end_arr();
-        j.end_obj();
     }
+    let Tally {
+        totals,
+        invoices,
+        events,
+        rejected,
+    } = tally;
     j.end_arr();
     let invalid = invalid_lines(engine, select);
     j.key("invalid").arr();
@@ -625,6 +681,78 @@ pub fn report_text(
     Ok(j.finish())
 }
 
+/// A rough size of the customers' entries (a rejected event ≈ 250 bytes, an invoice ≈ 2 kB),
+/// reserved up front: fewer regrowth copies.
+fn estimate(customers: &[&Customer]) -> usize {
+    let (n_rejected, n_invoices) = customers.iter().fold((0usize, 0usize), |(r, i), c| {
+        (r + c.rejected.len(), i + c.invoices.len())
+    });
+    n_rejected
+        .saturating_mul(250)
+        .saturating_add(n_invoices.saturating_mul(2000))
+}
+
+/// The entries of `customers` in the report's `customers` array; their tally.
+fn write_customers<'d>(
+    j: &mut JsonOut,
+    engine: &Engine<'d>,
+    customers: &[&Customer],
+    until: Option<Instant>,
+) -> Exact<Tally<'d>> {
+    let doc = engine.sh.doc;
+    let mut tally = Tally::default();
+    j.out.reserve(estimate(customers));
+    let mut scratch = String::new();
+    for c in customers {
+        j.obj();
+        j.key("customer").str(&c.id);
+        match c.sub.as_ref().and_then(|s| doc.plans.get(s.plan)) {
+            Some(p) => j.key("plan").str(&p.id),
+            None => j.key("plan").raw("null"),
+        }
+        j.key("invoices").arr();
+        for inv in &c.invoices {
+            write_invoice(j, &engine.sh, inv, true)?;
+            if let Some(p) = doc.plans.get(inv.plan) {
+                let t = tally.totals.entry(p.currency.code.as_str()).or_default();
+                *t = super::price::add(*t, inv.total, "a currency total")?;
+            }
+        }
+        j.end_arr();
+        tally.invoices += c.invoices.len();
+        tally.events += c.events;
+        tally.rejected += c.rejected.len();
+        j.key("limits").arr();
+        if let (Some(sub), Some(u)) = (&c.sub, until) {
+            for (id, row) in limits(&engine.sh, sub, u)? {
+                write_limit(j, &id, &row);
+            }
+        }
+        j.end_arr();
+        j.key("rejected").arr();
+        for r in &c.rejected {
+            j.obj();
+            j.key("line").int(r.line);
+            j.key("at").time(r.at);
+            j.key("feature").str(r.feature_id(doc));
+            j.key("n").dec(r.n);
+            j.key("code").str(r.code());
+            scratch.clear();
+            r.write_message(doc, &mut scratch);
+            j.key("reason").str(&scratch);
+            j.end_obj();
+        }
+        j.end_arr();
+        j.key("warnings").arr();
+        for w in &c.warnings {
+            write_note(j, w.line, w.code, &w.message);
+        }
+        j.end_arr();
+        j.end_obj();
+    }
+    Ok(tally)
+}
+
 /// The whole report as a JSON value (parsed from [`report_text`], so both are the same).
 pub fn report_json(engine: &Engine<'_>, until: Option<Instant>, select: &[String]) -> Exact<Value> {
     let text = report_text(engine, until, select, false)?;
@@ -656,6 +784,37 @@ pub fn invalid_lines<'e>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_report_is_the_same_text_in_any_number_of_parts() {
+        use crate::load::load;
+        use crate::source::{Source, SourceFormat};
+        let text = std::fs::read_to_string("benches/pricing.json").unwrap();
+        let loaded = load(
+            Source::new("benches/pricing.json", text),
+            SourceFormat::Json,
+        );
+        let doc = loaded.document.expect("benches/pricing.json checks");
+        let trace = crate::eval::gen::trace(20_000, 301, 3);
+        let sim = crate::eval::simulate(&doc, trace.as_bytes(), Default::default()).unwrap();
+        for pretty in [false, true] {
+            let whole = super::report_text_in(&sim.engine, sim.until, &[], pretty, 1).unwrap();
+            assert!(whole.contains("\"customer\":") || whole.contains("\"customer\": "));
+            for parts in [2, 3, 7, 400] {
+                let split =
+                    super::report_text_in(&sim.engine, sim.until, &[], pretty, parts).unwrap();
+                assert_eq!(split, whole, "{parts} parts, pretty: {pretty}");
+            }
+        }
+        // A selection of one customer, and of none.
+        let one = ["cust:7".to_string()];
+        let none = ["nobody".to_string()];
+        for select in [&one[..], &none[..]] {
+            let whole = super::report_text_in(&sim.engine, sim.until, select, true, 1).unwrap();
+            let split = super::report_text_in(&sim.engine, sim.until, select, true, 2).unwrap();
+            assert_eq!(split, whole);
+        }
+    }
 
     #[test]
     fn hand_written_numbers_match_display() {
