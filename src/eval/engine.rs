@@ -551,7 +551,9 @@ impl<'d> Engine<'d> {
     /// Apply one item from a [`Reader`] that is not an event.
     pub fn take(&mut self, item: Item) {
         match item {
-            Item::Name(name) => self.sh.syms.push(name),
+            Item::Name(name) => {
+                self.sh.syms.push(name);
+            }
             Item::Customer(id) => self.customers.push(Customer::new(id)),
             Item::Invalid(e) => self.errors.push(*e),
         }

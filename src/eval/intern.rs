@@ -2,10 +2,10 @@
 //!
 //! Invariant: the document's plan, feature and add-on ids are symbols `0..Syms::seeded` in a
 //! fixed order, so every plan's lookup tables can be built before the trace is read; a name the
-//! document does not know is interned after them and is announced by an [`Item::Name`] before
-//! the first event that uses it. Customers are numbered in the order they first appear, each
-//! announced by an [`Item::Customer`]. An engine that applies the items in order mirrors both
-//! tables, so the items can cross a thread boundary.
+//! document does not know is interned after them and is announced by an [`Item::Name`] in the
+//! [`Batch`] of the first event that uses it. Customers are numbered in the order they first
+//! appear, each announced by an [`Item::Customer`]. An engine that applies a batch's items
+//! before its events mirrors both tables, so batches can cross a thread boundary.
 
 use super::engine::{FxMap, LineError};
 use super::time::Instant;
@@ -47,24 +47,22 @@ impl Syms {
 
     /// The symbol of `name`, and whether it is new.
     pub fn intern(&mut self, name: &str) -> (Sym, bool) {
-        if let Some(&s) = self.map.get(name) {
-            return (s, false);
+        match self.map.get(name) {
+            Some(&s) => (s, false),
+            None => (self.push(name.to_string()), true),
         }
-        let s = Sym::try_from(self.names.len()).unwrap_or(Sym::MAX);
-        self.map.insert(name.to_string(), s);
-        self.names.push(name.to_string());
-        (s, true)
     }
 
     pub fn get(&self, name: &str) -> Option<Sym> {
         self.map.get(name).copied()
     }
 
-    /// Add a name announced by a reader (it has the next number).
-    pub fn push(&mut self, name: String) {
+    /// Add a name (a new one, or one announced by a reader): it has the next number.
+    pub fn push(&mut self, name: String) -> Sym {
         let s = Sym::try_from(self.names.len()).unwrap_or(Sym::MAX);
         self.map.insert(name.clone(), s);
         self.names.push(name);
+        s
     }
 
     pub fn name(&self, s: Sym) -> &str {
@@ -130,7 +128,7 @@ impl Batch {
     }
 }
 
-/// Reads lines into [`Item`]s: parsing and interning, nothing that needs a customer's state.
+/// Reads lines into [`Batch`]es: parsing and interning, nothing that needs a customer's state.
 #[derive(Debug, Clone)]
 pub struct Reader {
     syms: Syms,
