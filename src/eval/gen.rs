@@ -106,3 +106,17 @@ pub fn trace(events: usize, customers: usize, seed: u64) -> String {
     }
     out
 }
+
+/// `benches/pricing.json`, checked: the plans the generated traces are valid against.
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+pub(crate) fn bench_document() -> crate::ir::Document {
+    use crate::load::load;
+    use crate::source::{Source, SourceFormat};
+    let text = std::fs::read_to_string("benches/pricing.json").expect("benches/pricing.json");
+    let loaded = load(
+        Source::new("benches/pricing.json", text),
+        SourceFormat::Json,
+    );
+    loaded.document.expect("benches/pricing.json checks")
+}

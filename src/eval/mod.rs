@@ -269,12 +269,7 @@ mod tests {
 
     #[test]
     fn lines_split_across_buffer_refills_read_the_same() {
-        let text = std::fs::read_to_string("benches/pricing.json").unwrap();
-        let loaded = load(
-            Source::new("benches/pricing.json", text),
-            SourceFormat::Json,
-        );
-        let doc = loaded.document.expect("benches/pricing.json checks");
+        let doc = crate::eval::gen::bench_document();
         // CRLF endings, a blank line, an invalid UTF-8 line and a last line without `\n`.
         let mut trace = gen::trace(300, 7, 3).replace('\n', "\r\n").into_bytes();
         trace.extend_from_slice(b"\n\xff\xfe\n");
@@ -319,12 +314,7 @@ mod tests {
 
     #[test]
     fn grouping_events_by_customer_changes_nothing() {
-        let text = std::fs::read_to_string("benches/pricing.json").unwrap();
-        let loaded = load(
-            Source::new("benches/pricing.json", text),
-            SourceFormat::Json,
-        );
-        let doc = loaded.document.expect("benches/pricing.json checks");
+        let doc = crate::eval::gen::bench_document();
         // Many events per customer, with invalid lines, unknown names and lines out of order.
         let mut lines: Vec<String> = gen::trace(30_000, 40, 7)
             .lines()

@@ -787,14 +787,7 @@ mod tests {
 
     #[test]
     fn the_report_is_the_same_text_in_any_number_of_parts() {
-        use crate::load::load;
-        use crate::source::{Source, SourceFormat};
-        let text = std::fs::read_to_string("benches/pricing.json").unwrap();
-        let loaded = load(
-            Source::new("benches/pricing.json", text),
-            SourceFormat::Json,
-        );
-        let doc = loaded.document.expect("benches/pricing.json checks");
+        let doc = crate::eval::gen::bench_document();
         let trace = crate::eval::gen::trace(20_000, 301, 3);
         let sim = crate::eval::simulate(&doc, trace.as_bytes(), Default::default()).unwrap();
         for pretty in [false, true] {
