@@ -603,16 +603,8 @@ impl<'d> Engine<'d> {
             c.batch.push((line, ev));
             return Ok(());
         }
-        if c.batch_at.is_some() {
-            self.flush(ci)?;
-        }
-        // Most events fall inside the customer's current period.
-        let period_ends = self
-            .customers
-            .get(ci)
-            .and_then(|c| c.sub.as_ref())
-            .is_some_and(|s| s.end <= ev.at);
-        let at_boundary = period_ends && self.advance_before(ci, ev.at)?;
+        self.flush(ci)?;
+        let at_boundary = self.advance_before(ci, ev.at)?;
         if at_boundary {
             if let Some(c) = self.customers.get_mut(ci) {
                 c.batch_at = Some(ev.at);
@@ -625,11 +617,16 @@ impl<'d> Engine<'d> {
 
     /// Close and open periods that end before `t`; true when a period of the customer ends
     /// exactly at `t` (its events at `t` must wait for the batch).
+    #[inline(always)]
     fn advance_before(&mut self, ci: usize, t: Instant) -> Exact<bool> {
-        let plan = match self.customers.get(ci).and_then(|c| c.sub.as_ref()) {
-            Some(s) => s.plan,
-            None => return Ok(false),
-        };
+        // Most events fall inside the customer's current period: nothing to close.
+        match self.customers.get(ci).and_then(|c| c.sub.as_ref()) {
+            Some(s) if s.end <= t => self.close_before(ci, s.plan, t),
+            _ => Ok(false),
+        }
+    }
+
+    fn close_before(&mut self, ci: usize, plan: usize, t: Instant) -> Exact<bool> {
         let Some(p) = self.sh.ctx(plan) else {
             return Ok(false);
         };
@@ -649,7 +646,15 @@ impl<'d> Engine<'d> {
 
     /// Apply a customer's waiting events at its period start: a plan change or cancel first,
     /// else the period opens; then the others in file order.
+    #[inline(always)]
     fn flush(&mut self, ci: usize) -> Exact<()> {
+        match self.customers.get(ci) {
+            Some(c) if c.batch_at.is_some() => self.flush_waiting(ci),
+            _ => Ok(()),
+        }
+    }
+
+    fn flush_waiting(&mut self, ci: usize) -> Exact<()> {
         let Some(c) = self.customers.get_mut(ci) else {
             return Ok(());
         };
