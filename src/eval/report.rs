@@ -536,11 +536,17 @@ struct Tally<'d> {
 }
 
 impl<'d> Tally<'d> {
+    /// Add `amount` to the total in currency `code`.
+    fn add_total(&mut self, code: &'d str, amount: Decimal) -> Exact<()> {
+        let t = self.totals.entry(code).or_default();
+        *t = super::price::add(*t, amount, "a currency total")?;
+        Ok(())
+    }
+
     /// Add another part's tally (exact sums: the order of parts changes nothing).
     fn merge(&mut self, other: Tally<'d>) -> Exact<()> {
         for (code, t) in other.totals {
-            let mine = self.totals.entry(code).or_default();
-            *mine = super::price::add(*mine, t, "a currency total")?;
+            self.add_total(code, t)?;
         }
         self.invoices += other.invoices;
         self.events += other.events;
@@ -559,22 +565,24 @@ pub fn report_text(
     select: &[String],
     pretty: bool,
 ) -> Exact<String> {
-    let parts = if listed(engine, select).len() >= PARALLEL_MIN {
-        2
-    } else {
-        1
-    };
-    report_text_in(engine, until, select, pretty, parts)
+    report_text_in(engine, until, select, pretty, |customers| {
+        if customers >= PARALLEL_MIN {
+            2
+        } else {
+            1
+        }
+    })
 }
 
-/// [`report_text`] with the customer entries written in `parts` contiguous parts, each on its
-/// own thread and joined in order: the text is the same for any `parts`.
+/// [`report_text`] with the customer entries written in `parts(customers listed)` contiguous
+/// parts, the first on this thread and each other on its own, joined in order: the text is the
+/// same for any number of parts.
 fn report_text_in(
     engine: &Engine<'_>,
     until: Option<Instant>,
     select: &[String],
     pretty: bool,
-    parts: usize,
+    parts: impl Fn(usize) -> usize,
 ) -> Exact<String> {
     let customers = listed(engine, select);
     let mut j = JsonOut::new(pretty);
@@ -585,40 +593,42 @@ fn report_text_in(
         None => j.key("until").raw("null"),
     }
     j.key("customers").arr();
+    // Room for every part: the others are copied in after the first without regrowth.
     j.out.reserve(estimate(&customers));
-    let chunk = customers.len().div_ceil(parts.max(1)).max(1);
+    let chunk = customers
+        .len()
+        .div_ceil(parts(customers.len()).max(1))
+        .max(1);
+    // The first part is written here, straight into the report; the others on their own
+    // threads, each continuing the `customers` array, then copied in after it.
+    let mut chunks = customers.chunks(chunk);
+    let first = chunks.next().unwrap_or_default();
+    let rest: Vec<&[&Customer]> = chunks.collect();
     let mut tally = Tally::default();
-    if parts <= 1 {
-        tally = write_customers(&mut j, engine, &customers, until)?;
-    } else {
-        // The first part is written here, straight into the report; the others on their own
-        // threads, each continuing the `customers` array, then copied in after it.
-        let mut chunks = customers.chunks(chunk);
-        let first = chunks.next().unwrap_or_default();
-        let rest: Vec<&[&Customer]> = chunks.collect();
-        let others = std::thread::scope(|scope| -> Exact<Vec<(String, Tally<'_>)>> {
-            let handles: Vec<_> = rest
-                .iter()
-                .map(|&part| {
-                    let mut pj = j.continuing(true);
-                    scope.spawn(move || -> Exact<(String, Tally<'_>)> {
-                        let t = write_customers(&mut pj, engine, part, until)?;
-                        Ok((pj.out, t))
-                    })
+    let others = std::thread::scope(|scope| -> Exact<Vec<(String, Tally<'_>)>> {
+        let handles: Vec<_> = rest
+            .iter()
+            .map(|&part| {
+                let mut pj = j.continuing(true);
+                scope.spawn(move || -> Exact<(String, Tally<'_>)> {
+                    let t = write_customers(&mut pj, engine, part, until)?;
+                    Ok((pj.out, t))
                 })
-                .collect();
-            tally = write_customers(&mut j, engine, first, until)?;
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Overflow::new(
-                            "the report's writing thread (internal error)",
-                        ))
-                    })
+            })
+            .collect();
+        tally = write_customers(&mut j, engine, first, until)?;
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Overflow::new(
+                        "the report's writing thread (internal error)",
+                    ))
                 })
-                .collect()
-        })?;
+            })
+            .collect()
+    })?;
+    if !others.is_empty() {
         j.out
             .reserve(others.iter().map(|(text, _)| text.len()).sum::<usize>() + (1 << 16));
         for (text, t) in others {
@@ -626,9 +636,7 @@ fn report_text_in(
             drop(text);
             tally.merge(t)?;
         }
-        if !customers.is_empty() {
-            j.mark_element();
-        }
+        j.mark_element();
     }
     let Tally {
         totals,
@@ -714,8 +722,7 @@ fn write_customers<'d>(
         for inv in &c.invoices {
             write_invoice(j, &engine.sh, inv, true)?;
             if let Some(p) = doc.plans.get(inv.plan) {
-                let t = tally.totals.entry(p.currency.code.as_str()).or_default();
-                *t = super::price::add(*t, inv.total, "a currency total")?;
+                tally.add_total(p.currency.code.as_str(), inv.total)?;
             }
         }
         j.end_arr();
@@ -791,11 +798,11 @@ mod tests {
         let trace = crate::eval::gen::trace(20_000, 301, 3);
         let sim = crate::eval::simulate(&doc, trace.as_bytes(), Default::default()).unwrap();
         for pretty in [false, true] {
-            let whole = super::report_text_in(&sim.engine, sim.until, &[], pretty, 1).unwrap();
+            let whole = super::report_text_in(&sim.engine, sim.until, &[], pretty, |_| 1).unwrap();
             assert!(whole.contains("\"customer\":") || whole.contains("\"customer\": "));
             for parts in [2, 3, 7, 400] {
                 let split =
-                    super::report_text_in(&sim.engine, sim.until, &[], pretty, parts).unwrap();
+                    super::report_text_in(&sim.engine, sim.until, &[], pretty, |_| parts).unwrap();
                 assert_eq!(split, whole, "{parts} parts, pretty: {pretty}");
             }
         }
@@ -803,8 +810,8 @@ mod tests {
         let one = ["cust:7".to_string()];
         let none = ["nobody".to_string()];
         for select in [&one[..], &none[..]] {
-            let whole = super::report_text_in(&sim.engine, sim.until, select, true, 1).unwrap();
-            let split = super::report_text_in(&sim.engine, sim.until, select, true, 2).unwrap();
+            let whole = super::report_text_in(&sim.engine, sim.until, select, true, |_| 1).unwrap();
+            let split = super::report_text_in(&sim.engine, sim.until, select, true, |_| 2).unwrap();
             assert_eq!(split, whole);
         }
     }
