@@ -1038,8 +1038,9 @@ fn recharge_rule(p: P<'_>, syms: &Syms, fi: usize) -> Result<usize, Fail> {
 }
 
 /// What a usage line must satisfy in the customer's plan; the feature's position. The usual
-/// case (a known metered feature, a fitting `n`) is answered inline; [`usage_error`] says what
-/// is wrong otherwise.
+/// case (a known metered feature, a fitting `n`) is answered inline; [`usage_error`], which
+/// checks the same conditions, says what is wrong otherwise. (One function with the messages
+/// in its branches measured ~30 instructions more per event.)
 #[inline]
 fn check_usage(p: P<'_>, syms: &Syms, s: Sym, n: Decimal, set: bool) -> Result<usize, Fail> {
     if let Some(fi) = lookup(&p.x.feature_of, s) {

@@ -78,7 +78,7 @@ fn overflow_message(o: &price::Overflow) -> String {
     )
 }
 
-/// Read one line (without its `\n`; a `\r` before it is dropped here) into items.
+/// Read one line (without its `\n`; a `\r` before it is dropped here) into a batch.
 fn read_bytes(reader: &mut Reader, line: u64, mut bytes: &[u8], out: &mut Batch) {
     if let [rest @ .., b'\r'] = bytes {
         bytes = rest;
@@ -97,14 +97,14 @@ fn read_bytes(reader: &mut Reader, line: u64, mut bytes: &[u8], out: &mut Batch)
 /// the engine can group a batch's events by customer (about 3 MB; at most four are alive).
 pub const BATCH: usize = 1 << 16;
 
-/// Read the trace into batches of items and hand each to `send`; stop early when it refuses.
+/// Read the trace into batches and hand each to `send`; stop early when it refuses.
 fn read_trace<R: BufRead>(
     doc: &crate::ir::Document,
     mut input: R,
     mut send: impl FnMut(Batch) -> Option<Batch>,
 ) -> Result<(), Failure> {
     let mut reader = Reader::new(doc);
-    let mut items = Batch::with_capacity(BATCH + 8);
+    let mut batch = Batch::with_capacity(BATCH + 8);
     let mut buf = Vec::new();
     let mut line = 0u64;
     loop {
@@ -125,12 +125,12 @@ fn read_trace<R: BufRead>(
                 &mut reader,
                 line,
                 avail.get(used..pos).unwrap_or_default(),
-                &mut items,
+                &mut batch,
             );
             used = pos + 1;
-            if items.len() >= BATCH {
-                match send(std::mem::take(&mut items)) {
-                    Some(spare) => items = spare,
+            if batch.len() >= BATCH {
+                match send(std::mem::take(&mut batch)) {
+                    Some(spare) => batch = spare,
                     None => return Ok(()),
                 }
             }
@@ -151,10 +151,10 @@ fn read_trace<R: BufRead>(
             [rest @ .., b'\n'] => rest,
             all => all,
         };
-        read_bytes(&mut reader, line, bytes, &mut items);
+        read_bytes(&mut reader, line, bytes, &mut batch);
     }
-    if !items.is_empty() {
-        send(items);
+    if !batch.is_empty() {
+        send(batch);
     }
     Ok(())
 }
