@@ -114,13 +114,10 @@ fn fast_line(line: &str) -> Option<Event<'_>> {
     let rest = line.strip_prefix("{\"at\":\"")?;
     let (at, rest) = plain_string(rest)?;
     let rest = rest.strip_prefix(",\"customer\":\"")?;
-    let (customer, rest) = plain_string(rest)?;
-    if customer.is_empty() {
-        return None;
-    }
+    let (customer, rest) = plain_name(rest)?;
     let rest = rest.strip_prefix(",\"")?;
     let (kind, rest) = if let Some(r) = rest.strip_prefix("feature\":\"") {
-        let (feature, r) = plain_string(r)?;
+        let (feature, r) = plain_name(r)?;
         let r = r.strip_prefix(",\"n\":")?;
         let (n, r) = plain_number(r)?;
         let (set, r) = if let Some(r) = r.strip_prefix(",\"set\":true") {
@@ -130,9 +127,6 @@ fn fast_line(line: &str) -> Option<Event<'_>> {
         } else {
             (false, r)
         };
-        if feature.is_empty() {
-            return None;
-        }
         (
             Kind::Usage {
                 feature: Cow::Borrowed(feature),
@@ -142,16 +136,10 @@ fn fast_line(line: &str) -> Option<Event<'_>> {
             r,
         )
     } else if let Some(r) = rest.strip_prefix("subscribe\":\"") {
-        let (plan, r) = plain_string(r)?;
-        if plan.is_empty() {
-            return None;
-        }
+        let (plan, r) = plain_name(r)?;
         (Kind::Subscribe(Cow::Borrowed(plan)), r)
     } else if let Some(r) = rest.strip_prefix("purchase\":\"") {
-        let (addon, r) = plain_string(r)?;
-        if addon.is_empty() {
-            return None;
-        }
+        let (addon, r) = plain_name(r)?;
         let (quantity, r) = match r.strip_prefix(",\"quantity\":") {
             None => (1, r),
             Some(r) => {
@@ -172,10 +160,7 @@ fn fast_line(line: &str) -> Option<Event<'_>> {
             r,
         )
     } else if let Some(r) = rest.strip_prefix("recharge\":{\"feature\":\"") {
-        let (feature, r) = plain_string(r)?;
-        if feature.is_empty() {
-            return None;
-        }
+        let (feature, r) = plain_name(r)?;
         let (enabled, r) = if let Some(r) = r.strip_prefix(",\"enabled\":true}") {
             (true, r)
         } else {
@@ -200,6 +185,12 @@ fn fast_line(line: &str) -> Option<Event<'_>> {
         customer: Cow::Borrowed(customer),
         kind,
     })
+}
+
+/// [`plain_string`] that is not empty (an id).
+#[inline]
+fn plain_name(rest: &str) -> Option<(&str, &str)> {
+    plain_string(rest).filter(|(name, _)| !name.is_empty())
 }
 
 /// The text of a string up to its closing quote (which `rest` starts after), and what follows;
