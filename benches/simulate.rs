@@ -8,10 +8,10 @@
 use std::time::Instant;
 use tariffc::eval::engine::Engine;
 use tariffc::eval::intern::Reader;
-use tariffc::eval::trace::parse_line;
 use tariffc::eval::{simulate, Options};
 use tariffc::load::load;
 use tariffc::source::{Source, SourceFormat};
+use tariffc::trace::parse_line;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -44,7 +44,12 @@ fn main() {
     let mut report_mb = 0.0;
     for _ in 0..if only_core { 0 } else { runs } {
         let start = Instant::now();
-        let sim = simulate(&doc, trace.as_bytes(), Options::default()).unwrap();
+        let sim = simulate(
+            &doc,
+            &mut tariffc::trace::JsonLines::new("bench", trace.as_bytes()),
+            Options::default(),
+        )
+        .unwrap();
         let mid = Instant::now();
         let report = sim.text(true).unwrap();
         let secs = start.elapsed().as_secs_f64();
@@ -66,7 +71,8 @@ fn main() {
             if batches.last().unwrap().len() >= tariffc::eval::BATCH {
                 batches.push(tariffc::eval::intern::Batch::default());
             }
-            reader.read(i as u64 + 1, l, batches.last_mut().unwrap());
+            let pos = tariffc::trace::Pos::line(i as u64 + 1);
+            reader.push(pos, parse_line(l), batches.last_mut().unwrap());
         }
         let start = Instant::now();
         let mut engine = Engine::new(&doc, None);

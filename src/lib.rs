@@ -21,3 +21,4 @@ pub mod output;
 pub mod render;
 pub mod source;
 pub mod syntax;
+pub mod trace;

@@ -52,7 +52,12 @@ fn run(
         skip_invalid,
         customers: customers.to_vec(),
     };
-    simulate(doc, trace.as_bytes(), options)?.json()
+    simulate(
+        doc,
+        &mut tariffc::trace::JsonLines::new("trace", trace.as_bytes()),
+        options,
+    )?
+    .json()
 }
 
 /// The customer of each trace line (`None` for blank lines), and its time.

@@ -70,7 +70,11 @@ fn run_lib(dir: &Path) -> Result<serde_json::Value, Vec<String>> {
         .document
         .unwrap_or_else(|| panic!("{}: {:#?}", path.display(), loaded.diagnostics));
     let trace = std::fs::read_to_string(trace_path(dir)).unwrap();
-    match simulate(&doc, trace.as_bytes(), options(&args(dir))) {
+    match simulate(
+        &doc,
+        &mut tariffc::trace::JsonLines::new("trace", trace.as_bytes()),
+        options(&args(dir)),
+    ) {
         Ok(sim) => sim.json().map_err(|f| vec![format!("{f:?}")]),
         Err(Failure::Invalid(v)) => Err(v),
         Err(Failure::Fatal(m)) => Err(vec![m]),

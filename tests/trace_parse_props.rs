@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use std::borrow::Cow;
-use tariffc::eval::trace::{parse_line, Event, Kind, Refused};
+use tariffc::trace::{parse_line, Event, Kind, Refused};
 
 /// The parser as it was (src/eval/trace.rs and `Instant::parse` in src/eval/time.rs), frozen.
 #[allow(clippy::all)]

@@ -5,15 +5,19 @@
 
 use crate::cli::{CliError, CmdResult, Exit, Global};
 use crate::eval::{self, Failure, Options};
-use std::io::BufReader;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The pricing file
     pub file: String,
-    /// The usage trace (JSON Lines; `-` for standard input)
-    #[arg(long, value_name = "TRACE")]
-    pub trace: String,
+    /// The usage trace: JSON Lines, CSV or Parquet by extension; a directory reads its files in
+    /// path order; `-` for standard input (repeatable: one stream, in the order given)
+    #[arg(long, value_name = "TRACE", required = true)]
+    pub trace: Vec<String>,
+    /// Read every trace input in this format, whatever its extension (required for `-` unless
+    /// it is JSON Lines)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub trace_format: Option<crate::trace::Format>,
     /// Evaluate up to this instant (RFC 3339)
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
@@ -38,7 +42,7 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
         .map(eval::parse_until)
         .transpose()
         .map_err(CliError::new)?;
-    if args.trace == "-" && args.file == "-" {
+    if args.file == "-" && args.trace.iter().any(|t| t == "-") {
         return Err(CliError::new(
             "the pricing file and the trace cannot both be standard input",
         ));
@@ -52,24 +56,34 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
         skip_invalid: args.skip_invalid,
         customers: args.customers.clone(),
     };
-    let result = if args.trace == "-" {
-        eval::simulate(&document, std::io::stdin().lock(), options)
-    } else {
-        let file = std::fs::File::open(&args.trace)
-            .map_err(|e| CliError::new(format!("cannot read `{}`: {e}", args.trace)))?;
-        eval::simulate(&document, BufReader::with_capacity(1 << 16, file), options)
+    let trace_name = args.trace.join(", ");
+    let opened = crate::trace::source::inputs(&args.trace, args.trace_format)
+        .and_then(crate::trace::Files::open);
+    let (mut source, warnings) = match opened {
+        Ok(o) => o,
+        // A table whose columns cannot be events is an input error (exit 1); an unreadable
+        // or unnamed input is a usage error (exit 2).
+        Err(e) if e.code.is_some() => {
+            eprintln!("{e}");
+            return Ok(Exit::Failure);
+        }
+        Err(e) => return Err(CliError::new(e.to_string())),
     };
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    let result = eval::simulate(&document, &mut source, options);
     let sim = match result {
         Ok(sim) => sim,
         Err(Failure::Invalid(errors)) => {
             for e in &errors {
-                eprintln!("{}: {e}", args.trace);
+                eprintln!("{e}");
             }
             eprintln!(
                 "{} invalid line{} in `{}`: no report (`--skip-invalid` skips them)",
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" },
-                args.trace
+                trace_name
             );
             return Ok(Exit::Failure);
         }

@@ -10,8 +10,8 @@ use super::plan::PlanX;
 use super::price::{add, less, mul, price_feature, round_line, subtract, Exact, Overflow};
 use super::state::{ceil_div, AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
 use super::time::{Anchor, Instant};
-use super::trace::{Event, TraceError};
 use crate::ir::{Aggregate, Document, FeatureKind, Plan, Rollover, Schedule};
+use crate::trace::{Event, Inputs, Pos, TraceError};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -88,7 +88,7 @@ pub enum Reason {
 /// A usage event the rules refused: reported, and it changed nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
-    pub line: u64,
+    pub line: Pos,
     pub at: Instant,
     pub plan: usize,
     /// The event's feature (a costing feature, not its target).
@@ -162,7 +162,7 @@ impl Rejected {
 /// A warning or an invalid line: `{line, code, message}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
-    pub line: u64,
+    pub line: Pos,
     pub code: &'static str,
     pub message: String,
 }
@@ -170,7 +170,7 @@ pub struct Note {
 /// An invalid line and the customer it names, when it could be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineError {
-    pub line: u64,
+    pub line: Pos,
     pub customer: Option<String>,
     pub error: TraceError,
 }
@@ -201,19 +201,19 @@ fn trace_err<T>(code: &'static str, message: String) -> Result<T, Fail> {
 pub struct Customer {
     /// The time and line of its last line (line 0: none yet).
     last_at: Instant,
-    last_line: u64,
+    last_line: Option<Pos>,
     /// Events at one of its period starts, waiting for a later line (see the module doc).
     batch_at: Option<Instant>,
     /// Applied lines (accepted or rejected).
     pub events: u64,
     /// The first line applied for it: orders the report.
-    pub first_valid: Option<u64>,
+    pub first_valid: Option<Pos>,
     pub sub: Option<Sub>,
     /// The end of the period holding its last applied event.
     pub last_end: Option<Instant>,
     pub rejected: Vec<Rejected>,
     last_lifecycle: Option<Instant>,
-    batch: Vec<(u64, Ev)>,
+    batch: Vec<(Pos, Ev)>,
     pub life: Life,
     pub id: String,
     pub invoices: Vec<Invoice>,
@@ -228,7 +228,7 @@ impl Customer {
     fn new(id: String) -> Customer {
         Customer {
             last_at: Instant::from_secs(0),
-            last_line: 0,
+            last_line: None,
             batch_at: None,
             events: 0,
             first_valid: None,
@@ -254,10 +254,10 @@ const GROUP_MIN: usize = 1024;
 
 /// Stable counting sort of `evs` by customer (`customers` of them) into `out`.
 fn group_by_customer(
-    evs: &[(u64, Ev)],
+    evs: &[(Pos, Ev)],
     customers: usize,
     counts: &mut Vec<usize>,
-    out: &mut Vec<(u64, Ev)>,
+    out: &mut Vec<(Pos, Ev)>,
 ) {
     counts.clear();
     counts.resize(customers + 1, 0);
@@ -272,7 +272,7 @@ fn group_by_customer(
         *n = sum;
     }
     out.clear();
-    out.resize(evs.len(), (0, Ev::default()));
+    out.resize(evs.len(), (Pos::default(), Ev::default()));
     for &(line, ev) in evs {
         if let Some(at) = counts.get_mut(ev.customer as usize) {
             if let Some(slot) = out.get_mut(*at) {
@@ -289,11 +289,13 @@ pub struct Engine<'d> {
     pub customers: Vec<Customer>,
     pub until: Option<Instant>,
     pub errors: Vec<LineError>,
+    /// The trace's inputs, to name a place in a message.
+    pub inputs: Inputs,
     /// Reads lines for [`Engine::feed`]; a reader on another thread can feed [`Engine::take_all`].
     reader: Reader,
     scratch: Batch,
     /// Reused by [`Engine::take_all`].
-    sorted: Vec<(u64, Ev)>,
+    sorted: Vec<(Pos, Ev)>,
     counts: Vec<usize>,
     /// Where each customer's run starts in `sorted`.
     runs: Vec<usize>,
@@ -345,6 +347,7 @@ impl<'d> Engine<'d> {
             customers: Vec::new(),
             until,
             errors: Vec::new(),
+            inputs: Inputs::one_jsonl("trace"),
             reader: Reader::new(doc),
             scratch: Batch::default(),
             sorted: Vec::new(),
@@ -354,7 +357,7 @@ impl<'d> Engine<'d> {
     }
 
     /// A trace error becomes an invalid line of the event's customer; an overflow stops the run.
-    fn record_failure(&mut self, line: u64, ci: usize, fail: Fail) -> Exact<()> {
+    fn record_failure(&mut self, line: Pos, ci: usize, fail: Fail) -> Exact<()> {
         match fail {
             Fail::Trace(e) => {
                 let id = self.customers.get(ci).map(|c| c.id.clone());
@@ -365,7 +368,7 @@ impl<'d> Engine<'d> {
         }
     }
 
-    fn error(&mut self, line: u64, customer: Option<String>, error: TraceError) {
+    fn error(&mut self, line: Pos, customer: Option<String>, error: TraceError) {
         self.errors.push(LineError {
             line,
             customer,
@@ -377,14 +380,17 @@ impl<'d> Engine<'d> {
     /// errors are collected in `errors`.
     pub fn feed(&mut self, line: u64, text: &str) -> Exact<()> {
         let mut items = std::mem::take(&mut self.scratch);
-        self.reader.read(line, text, &mut items);
+        if !text.trim().is_empty() {
+            self.reader
+                .push(Pos::line(line), crate::trace::parse_line(text), &mut items);
+        }
         let done = self.take_all(&mut items);
         self.scratch = items;
         done
     }
 
     /// Apply one parsed event.
-    pub fn feed_event(&mut self, line: u64, ev: Event<'_>) -> Exact<()> {
+    pub fn feed_event(&mut self, line: Pos, ev: Event<'_>) -> Exact<()> {
         let mut items = std::mem::take(&mut self.scratch);
         let ev = self.reader.resolve(&ev, &mut items);
         items.events.push((line, ev));
@@ -440,7 +446,7 @@ impl<'d> Engine<'d> {
     /// While one customer's run is applied, the state of the next ones is read ahead in three
     /// stages ([`Engine::touch_customer`]): each stage follows pointers the previous stage
     /// (one customer earlier) brought in, so no read waits on another.
-    fn apply_grouped(&mut self, sorted: &[(u64, Ev)]) -> Exact<()> {
+    fn apply_grouped(&mut self, sorted: &[(Pos, Ev)]) -> Exact<()> {
         let mut runs = std::mem::take(&mut self.runs);
         runs.clear();
         let mut prev = None;
@@ -456,7 +462,7 @@ impl<'d> Engine<'d> {
                 .and_then(|&i| sorted.get(i))
                 .map(|(_, ev)| ev.customer as usize)
         };
-        let mut first: Option<(u64, Overflow)> = None;
+        let mut first: Option<(Pos, Overflow)> = None;
         for r in 0..runs.len().saturating_sub(1) {
             for stage in 0..3 {
                 if let Some(ci) = customer_of(r + 3 - stage) {
@@ -492,7 +498,10 @@ impl<'d> Engine<'d> {
         let mut seen = 0u64;
         match stage {
             0 => {
-                seen ^= c.last_line ^ c.events ^ c.rejected.len() as u64 ^ c.life.issues;
+                seen ^= c.last_line.map_or(0, |p| p.number())
+                    ^ c.events
+                    ^ c.rejected.len() as u64
+                    ^ c.life.issues;
                 seen ^= c.last_end.map_or(0, |t| t.secs() as u64);
                 if let Some(sub) = &c.sub {
                     seen ^= sub.end.secs() as u64 ^ sub.feats.len() as u64;
@@ -560,17 +569,21 @@ impl<'d> Engine<'d> {
     }
 
     /// Apply one event whose names are interned.
-    pub fn feed_ev(&mut self, line: u64, ev: Ev) -> Exact<()> {
+    pub fn feed_ev(&mut self, line: Pos, ev: Ev) -> Exact<()> {
         let ci = ev.customer as usize;
         let Some(c) = self.customers.get_mut(ci) else {
             return Ok(());
         };
-        if c.last_line > 0 {
-            let (prev_at, prev_line) = (c.last_at, c.last_line);
+        if let Some(prev_line) = c.last_line {
+            let prev_at = c.last_at;
             if ev.at < prev_at {
+                let place = self.inputs.place(prev_line);
+                let unit = if place.row.is_some() { "row" } else { "line" };
                 let msg = format!(
-                    "{} is earlier than {prev_at} on line {prev_line}, the previous line of customer `{}`; traces are never re-sorted",
-                    ev.at, c.id
+                    "{} is earlier than {prev_at} on {}, the previous {unit} of customer `{}`; traces are never re-sorted",
+                    ev.at,
+                    place.describe(),
+                    c.id
                 );
                 let id = c.id.clone();
                 self.error(line, Some(id), TraceError::new("trace-order", msg));
@@ -591,7 +604,7 @@ impl<'d> Engine<'d> {
             );
             return Ok(());
         }
-        (c.last_at, c.last_line) = (ev.at, line);
+        (c.last_at, c.last_line) = (ev.at, Some(line));
         if lifecycle {
             c.last_lifecycle = Some(ev.at);
         }
@@ -696,7 +709,7 @@ impl<'d> Engine<'d> {
     }
 
     /// Apply an event; record it as applied or as an invalid line.
-    fn apply_recorded(&mut self, ci: usize, line: u64, ev: &Ev) -> Exact<()> {
+    fn apply_recorded(&mut self, ci: usize, line: Pos, ev: &Ev) -> Exact<()> {
         match self.apply(ci, line, ev) {
             Ok(()) => {
                 if let Some(c) = self.customers.get_mut(ci) {
@@ -728,7 +741,7 @@ impl<'d> Engine<'d> {
         self.customers.get(ci).map_or("", |c| c.id.as_str())
     }
 
-    fn apply(&mut self, ci: usize, line: u64, ev: &Ev) -> Result<(), Fail> {
+    fn apply(&mut self, ci: usize, line: Pos, ev: &Ev) -> Result<(), Fail> {
         let t = ev.at;
         let current = self
             .customers
@@ -847,7 +860,7 @@ impl<'d> Engine<'d> {
         &mut self,
         ci: usize,
         plan: usize,
-        line: u64,
+        line: Pos,
         t: Instant,
         feature: Sym,
         n: Decimal,
@@ -872,7 +885,7 @@ impl<'d> Engine<'d> {
 
     /// Lines at or after `until` are read and validated (against the plan the customer would
     /// have), never applied.
-    fn validate_after_until(&mut self, ci: usize, line: u64, ev: &Ev) -> Exact<()> {
+    fn validate_after_until(&mut self, ci: usize, line: Pos, ev: &Ev) -> Exact<()> {
         let Some(c) = self.customers.get(ci) else {
             return Ok(());
         };
@@ -978,7 +991,7 @@ fn agg_name(a: Aggregate) -> &'static str {
 /// A closest-name hint, e.g. `` (did you mean `feature:api`?)``, or nothing.
 fn hint<'a>(id: &str, ids: impl Iterator<Item = &'a str>) -> String {
     let ids: Vec<&str> = ids.collect();
-    super::trace::closest(id, &ids)
+    crate::check::suggest::closest(id, &ids)
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default()
 }

@@ -280,7 +280,7 @@ pub fn simulation(sim: &Simulation<'_>, _color: bool) -> Exact<String> {
             );
             for r in &c.rejected {
                 t.row(vec![
-                    r.line.to_string(),
+                    r.line.number().to_string(),
                     r.at.to_string(),
                     r.feature_id(engine.sh.doc).to_string(),
                     dec(r.n),
@@ -294,7 +294,9 @@ pub fn simulation(sim: &Simulation<'_>, _color: bool) -> Exact<String> {
             let _ = writeln!(
                 out,
                 "\n  warning[{}]: line {}: {}",
-                w.code, w.line, w.message
+                w.code,
+                w.line.number(),
+                w.message
             );
         }
     }
@@ -304,7 +306,7 @@ pub fn simulation(sim: &Simulation<'_>, _color: bool) -> Exact<String> {
         let mut t = Table::new(&["line", "code", "message"], &[true, false, false]);
         for e in &invalid {
             t.row(vec![
-                e.line.to_string(),
+                e.line.number().to_string(),
                 e.error.code.into(),
                 e.error.message.clone(),
             ]);

@@ -9,8 +9,8 @@
 
 use super::engine::{FxMap, LineError};
 use super::time::Instant;
-use super::trace::{parse_line, Event, Kind};
 use crate::ir::Document;
+use crate::trace::{Event, Kind, Pos, Record};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -105,7 +105,7 @@ pub enum Item {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Batch {
     /// Lines read into events, with their line numbers, in trace order.
-    pub events: Vec<(u64, Ev)>,
+    pub events: Vec<(Pos, Ev)>,
     /// Names, customers and unreadable lines, in trace order.
     pub other: Vec<Item>,
 }
@@ -172,18 +172,15 @@ impl Reader {
         c
     }
 
-    /// Read one line (1-based `line`, without its newline); blank lines give nothing.
-    pub fn read(&mut self, line: u64, text: &str, out: &mut Batch) {
-        if text.bytes().all(|b| b.is_ascii_whitespace()) {
-            return;
-        }
-        match parse_line(text) {
+    /// Take one record of the trace at `pos`.
+    pub fn push(&mut self, pos: Pos, record: Record<'_>, out: &mut Batch) {
+        match record {
             Ok(ev) => {
                 let ev = self.resolve(&ev, out);
-                out.events.push((line, ev));
+                out.events.push((pos, ev));
             }
             Err(r) => out.other.push(Item::Invalid(Box::new(LineError {
-                line,
+                line: pos,
                 customer: r.customer.map(std::borrow::Cow::into_owned),
                 error: r.error,
             }))),

@@ -15,11 +15,11 @@ pub mod quote;
 pub mod report;
 pub mod state;
 pub mod time;
-pub mod trace;
 
+use crate::trace::{EventSource, JsonLines, ReadError};
 use engine::Engine;
-use intern::{Batch, Item, Reader};
-use std::io::BufRead;
+use intern::{Batch, Reader};
+use std::ops::ControlFlow;
 use std::sync::mpsc;
 use time::{Instant, TimeError};
 
@@ -78,98 +78,52 @@ fn overflow_message(o: &price::Overflow) -> String {
     )
 }
 
-/// Read one line (without its `\n`; a `\r` before it is dropped here) into a batch.
-fn read_bytes(reader: &mut Reader, line: u64, mut bytes: &[u8], out: &mut Batch) {
-    if let [rest @ .., b'\r'] = bytes {
-        bytes = rest;
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => reader.read(line, text, out),
-        Err(_) => out.other.push(Item::Invalid(Box::new(engine::LineError {
-            line,
-            customer: None,
-            error: trace::TraceError::new("bad-json", "the line is not valid UTF-8"),
-        }))),
-    }
-}
-
 /// Entries per batch handed from the reading thread to the evaluating one: large enough that
 /// the engine can group a batch's events by customer (about 3 MB; at most four are alive).
 pub const BATCH: usize = 1 << 16;
 
 /// Read the trace into batches and hand each to `send`; stop early when it refuses.
-fn read_trace<R: BufRead>(
+fn read_trace(
     doc: &crate::ir::Document,
-    mut input: R,
+    source: &mut dyn EventSource,
     mut send: impl FnMut(Batch) -> Option<Batch>,
 ) -> Result<(), Failure> {
     let mut reader = Reader::new(doc);
     let mut batch = Batch::with_capacity(BATCH + 8);
-    let mut buf = Vec::new();
-    let mut line = 0u64;
-    loop {
-        // Whole lines in the input's buffer are read in place; one split across refills (or
-        // the last, without a newline) is gathered into `buf`.
-        let avail = match input.fill_buf() {
-            Ok(a) => a,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Failure::Fatal(format!("cannot read the trace: {e}"))),
-        };
-        if avail.is_empty() {
-            break;
-        }
-        let mut used = 0;
-        for pos in memchr::memchr_iter(b'\n', avail) {
-            line += 1;
-            read_bytes(
-                &mut reader,
-                line,
-                avail.get(used..pos).unwrap_or_default(),
-                &mut batch,
-            );
-            used = pos + 1;
+    let mut stopped = false;
+    source
+        .read(&mut |pos, record| {
+            reader.push(pos, record, &mut batch);
             if batch.len() >= BATCH {
                 match send(std::mem::take(&mut batch)) {
                     Some(spare) => batch = spare,
-                    None => return Ok(()),
+                    None => {
+                        stopped = true;
+                        return ControlFlow::Break(());
+                    }
                 }
             }
-        }
-        if used > 0 {
-            input.consume(used);
-            continue;
-        }
-        buf.clear();
-        let n = input
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Failure::Fatal(format!("cannot read the trace: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        line += 1;
-        let bytes = match buf.as_slice() {
-            [rest @ .., b'\n'] => rest,
-            all => all,
-        };
-        read_bytes(&mut reader, line, bytes, &mut batch);
-    }
-    if !batch.is_empty() {
+            ControlFlow::Continue(())
+        })
+        .map_err(|e: ReadError| Failure::Fatal(e.to_string()))?;
+    if !batch.is_empty() && !stopped {
         send(batch);
     }
     Ok(())
 }
 
-/// Run a trace read line by line (streaming: memory does not grow with the trace).
+/// Run a trace from any source (streaming: memory does not grow with the trace).
 ///
 /// Two threads: this one reads and parses lines into batches of interned events, another
 /// applies them in order (a bounded queue keeps memory flat). The report is the same as one
 /// thread would give; the batches carry everything in trace order.
-pub fn simulate<R: BufRead>(
-    doc: &crate::ir::Document,
-    input: R,
+pub fn simulate<'d>(
+    doc: &'d crate::ir::Document,
+    source: &mut dyn EventSource,
     options: Options,
-) -> Result<Simulation<'_>, Failure> {
+) -> Result<Simulation<'d>, Failure> {
     let mut engine = Engine::new(doc, options.until);
+    engine.inputs = source.inputs();
     let fatal = |o: price::Overflow| Failure::Fatal(overflow_message(&o));
     let (read, applied) = std::thread::scope(|scope| {
         let (to_engine, batches) = mpsc::sync_channel::<Batch>(1);
@@ -192,7 +146,7 @@ pub fn simulate<R: BufRead>(
                 return (Err(no), Ok(()));
             }
         };
-        let read = read_trace(doc, input, |batch| {
+        let read = read_trace(doc, source, |batch| {
             to_engine.send(batch).ok()?;
             Some(
                 spares
@@ -221,8 +175,10 @@ pub fn simulate<R: BufRead>(
                     .iter()
                     .map(|e| {
                         format!(
-                            "error[{}]: line {}: {}",
-                            e.error.code, e.line, e.error.message
+                            "error[{}]: {}: {}",
+                            e.error.code,
+                            engine.inputs.place(e.line).describe(),
+                            e.error.message
                         )
                     })
                     .collect(),
@@ -250,10 +206,12 @@ pub fn simulate_json(
         skip_invalid,
         customers: Vec::new(),
     };
-    let sim = simulate(doc, trace.as_bytes(), options).map_err(|f| match f {
-        Failure::Invalid(v) => v,
-        Failure::Fatal(m) => vec![m],
-    })?;
+    let sim = simulate(doc, &mut JsonLines::new("trace", trace.as_bytes()), options).map_err(
+        |f| match f {
+            Failure::Invalid(v) => v,
+            Failure::Fatal(m) => vec![m],
+        },
+    )?;
     sim.json().map_err(|f| match f {
         Failure::Invalid(v) => v,
         Failure::Fatal(m) => vec![m],
@@ -280,13 +238,24 @@ mod tests {
             skip_invalid: true,
             ..Options::default()
         };
-        let whole = simulate(&doc, trace.as_slice(), opts())
+        let whole = simulate(
+            &doc,
+            &mut crate::trace::JsonLines::new("trace", trace.as_slice()),
+            opts(),
+        )
+        .unwrap()
+        .text(false)
+        .unwrap();
+        for cap in [1, 2, 7, 64, 1000] {
+            let reader = std::io::BufReader::with_capacity(cap, trace.as_slice());
+            let split = simulate(
+                &doc,
+                &mut crate::trace::JsonLines::new("trace", reader),
+                opts(),
+            )
             .unwrap()
             .text(false)
             .unwrap();
-        for cap in [1, 2, 7, 64, 1000] {
-            let reader = std::io::BufReader::with_capacity(cap, trace.as_slice());
-            let split = simulate(&doc, reader, opts()).unwrap().text(false).unwrap();
             assert_eq!(split, whole, "capacity {cap}");
         }
         assert!(whole.contains("not valid UTF-8"));
@@ -335,10 +304,14 @@ mod tests {
                 skip_invalid: true,
                 customers: Vec::new(),
             };
-            let batched = simulate(&doc, trace.as_bytes(), options)
-                .unwrap()
-                .text(false)
-                .unwrap();
+            let batched = simulate(
+                &doc,
+                &mut crate::trace::JsonLines::new("trace", trace.as_bytes()),
+                options,
+            )
+            .unwrap()
+            .text(false)
+            .unwrap();
             assert_eq!(batched, one_by_one(&doc, &trace, until));
             assert!(batched.contains("trace-order") && batched.contains("unknown-feature"));
         }
@@ -371,7 +344,11 @@ mod tests {
             Err(Failure::Fatal(m)) => m,
             _ => String::from("no overflow"),
         };
-        let grouped = fatal(simulate(&doc, trace.as_bytes(), Options::default()));
+        let grouped = fatal(simulate(
+            &doc,
+            &mut crate::trace::JsonLines::new("trace", trace.as_bytes()),
+            Options::default(),
+        ));
         assert_eq!(
             grouped,
             "error[arithmetic-overflow]: feature:b cannot be held exactly"

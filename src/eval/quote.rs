@@ -8,8 +8,8 @@ use super::engine::Engine;
 use super::report::{dec, limits};
 use super::state::Invoice;
 use super::time::Instant;
-use super::trace::{Event, Kind};
 use crate::ir::{Aggregate, Document, FeatureKind};
+use crate::trace::{Event, Kind};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -33,7 +33,7 @@ pub fn parse_quantity(arg: &str) -> Result<(String, Decimal), QuoteError> {
     let (id, qty) = arg
         .split_once('=')
         .ok_or_else(|| QuoteError::Usage(format!("`{arg}` is not `FEATURE_ID=QTY`")))?;
-    let q = super::trace::exact_number(qty.trim())
+    let q = crate::trace::exact_number(qty.trim())
         .filter(|_| !qty.trim().is_empty())
         .ok_or_else(|| QuoteError::Usage(format!("`{qty}` in `{arg}` is not a number")))?;
     Ok((id.trim().to_string(), q))
@@ -91,7 +91,7 @@ pub fn quote<'d>(
     let customer = Cow::Borrowed("quote");
     engine
         .feed_event(
-            1,
+            crate::trace::Pos::line(1),
             Event {
                 at: T0,
                 customer: customer.clone(),
@@ -106,7 +106,7 @@ pub fn quote<'d>(
         let limit_before = feature_limit(&engine, id);
         engine
             .feed_event(
-                i as u64 + 2,
+                crate::trace::Pos::line(i as u64 + 2),
                 Event {
                     at: T0,
                     customer: customer.clone(),

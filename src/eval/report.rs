@@ -648,7 +648,12 @@ fn report_text_in(
     let invalid = invalid_lines(engine, select);
     j.key("invalid").arr();
     for e in &invalid {
-        write_note(&mut j, e.line, e.error.code, &e.error.message);
+        write_note(
+            &mut j,
+            engine.inputs.place(e.line),
+            e.error.code,
+            &e.error.message,
+        );
     }
     j.end_arr();
     let after_until: u64 = engine
@@ -739,7 +744,7 @@ fn write_customers<'d>(
         j.key("rejected").arr();
         for r in &c.rejected {
             j.obj();
-            j.key("line").int(r.line);
+            write_place(j, engine.inputs.place(r.line));
             j.key("at").time(r.at);
             j.key("feature").str(r.feature_id(doc));
             j.key("n").dec(r.n);
@@ -752,7 +757,7 @@ fn write_customers<'d>(
         j.end_arr();
         j.key("warnings").arr();
         for w in &c.warnings {
-            write_note(j, w.line, w.code, &w.message);
+            write_note(j, engine.inputs.place(w.line), w.code, &w.message);
         }
         j.end_arr();
         j.end_obj();
@@ -766,9 +771,22 @@ pub fn report_json(engine: &Engine<'_>, until: Option<Instant>, select: &[String
     serde_json::from_str(&text).map_err(|e| Overflow::new(format!("the report ({e})")))
 }
 
-fn write_note(j: &mut JsonOut, line: u64, code: &str, message: &str) {
+/// `file` (when named), then `line` or `row`.
+fn write_place(j: &mut JsonOut, place: crate::trace::Place<'_>) {
+    if let Some(f) = place.file {
+        j.key("file").str(f);
+    }
+    if let Some(l) = place.line {
+        j.key("line").int(l);
+    }
+    if let Some(r) = place.row {
+        j.key("row").int(r);
+    }
+}
+
+fn write_note(j: &mut JsonOut, place: crate::trace::Place<'_>, code: &str, message: &str) {
     j.obj();
-    j.key("line").int(line);
+    write_place(j, place);
     j.key("code").str(code);
     j.key("message").str(message);
     j.end_obj();
@@ -796,7 +814,12 @@ mod tests {
     fn the_report_is_the_same_text_in_any_number_of_parts() {
         let doc = crate::eval::gen::bench_document();
         let trace = crate::eval::gen::trace(20_000, 301, 3);
-        let sim = crate::eval::simulate(&doc, trace.as_bytes(), Default::default()).unwrap();
+        let sim = crate::eval::simulate(
+            &doc,
+            &mut crate::trace::JsonLines::new("trace", trace.as_bytes()),
+            Default::default(),
+        )
+        .unwrap();
         for pretty in [false, true] {
             let whole = super::report_text_in(&sim.engine, sim.until, &[], pretty, |_| 1).unwrap();
             assert!(whole.contains("\"customer\":") || whole.contains("\"customer\": "));
