@@ -19,6 +19,7 @@ pub mod ir;
 pub mod load;
 pub mod output;
 pub mod render;
+pub mod report;
 pub mod source;
 pub mod syntax;
 pub mod trace;

@@ -43,12 +43,14 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
     };
     let text = match args.format {
         crate::cmd::ReportFormat::Json => {
-            crate::eval::report::invoice_text(&engine.sh, &invoice, true)
+            let invoice = crate::eval::result::invoice(engine.sh.doc, &invoice, false);
+            crate::report::json::invoice_text(&invoice, true)
                 .map_err(|o| CliError::new(format!("{} cannot be held exactly", o.what)))?
         }
         crate::cmd::ReportFormat::Human => {
             let mut t = format!("quote: {}, one period\n", args.plan);
-            crate::eval::human::invoice(&engine, &invoice, &mut t, "  ");
+            let invoice = crate::eval::result::invoice(engine.sh.doc, &invoice, false);
+            crate::report::human::invoice(&invoice, &mut t, "  ");
             t
         }
     };

@@ -5,6 +5,8 @@
 
 use crate::cli::{CliError, CmdResult, Exit, Global};
 use crate::eval::{self, Failure, Options};
+use crate::output::{stream, StreamError};
+use crate::report::{human, json, WriteError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,15 +26,31 @@ pub struct Args {
     /// Report only this customer (repeatable)
     #[arg(long = "customer", value_name = "ID")]
     pub customers: Vec<String>,
-    /// Write the report here (atomically) instead of stdout
+    /// Write the report here (atomically) instead of stdout; for `csv` and `parquet`, the
+    /// directory to write the tables into
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<std::path::PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = crate::cmd::ReportFormat::Human)]
-    pub format: crate::cmd::ReportFormat,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     /// Skip invalid trace lines (listed in the report) instead of failing
     #[arg(long)]
     pub skip_invalid: bool,
+}
+
+/// `simulate --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for people, money in major units
+    Human,
+    /// The JSON report
+    Json,
+    /// One customer's entry per line, then a closing summary line
+    Jsonl,
+    /// Result tables as CSV files in the directory `-o DIR`
+    Csv,
+    /// Result tables as Parquet files in the directory `-o DIR`
+    Parquet,
 }
 
 pub fn run(args: &Args, global: &Global) -> CmdResult {
@@ -92,37 +110,33 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
             return Ok(Exit::Failure);
         }
     };
-    let text = match args.format {
-        crate::cmd::ReportFormat::Json => match sim.text(true) {
-            Ok(t) => t,
-            Err(Failure::Fatal(m)) => {
-                eprintln!("{m}");
-                return Ok(Exit::Failure);
-            }
-            Err(Failure::Invalid(v)) => {
-                eprintln!(
-                    "{}",
-                    v.join(
-                        "
-"
-                    )
-                );
-                return Ok(Exit::Failure);
-            }
-        },
-        crate::cmd::ReportFormat::Human => {
-            match eval::human::simulation(&sim, global.color_stdout()) {
-                Ok(t) => t,
-                Err(o) => {
-                    eprintln!(
-                        "error[arithmetic-overflow]: {} cannot be held exactly",
-                        o.what
-                    );
-                    return Ok(Exit::Failure);
-                }
-            }
+    let results = sim.results();
+    // Totals are checked before anything is written, so an amount that cannot be held stops
+    // the run before any output.
+    if let Err(o) = results.summary() {
+        eprintln!("{}", WriteError::Overflow(o));
+        return Ok(Exit::Failure);
+    }
+    let written = match args.format {
+        Format::Json => stream(args.output.as_deref(), |w| json::report(&results, true, w)),
+        Format::Jsonl => stream(args.output.as_deref(), |w| json::report_lines(&results, w)),
+        Format::Human => stream(args.output.as_deref(), |w| human::simulation(&results, w)),
+        Format::Csv | Format::Parquet => {
+            return Err(CliError::new("result tables are not written yet"));
         }
     };
-    crate::output::write_output(args.output.as_deref(), text.as_bytes())?;
-    Ok(Exit::Success)
+    match written {
+        Ok(()) => Ok(Exit::Success),
+        Err(StreamError::Output(e)) => Err(e),
+        Err(StreamError::Producer(WriteError::Io(e))) if crate::output::is_broken_pipe(&e) => {
+            Err(CliError::BrokenPipe)
+        }
+        Err(StreamError::Producer(WriteError::Io(e))) => {
+            Err(CliError::new(format!("cannot write the report: {e}")))
+        }
+        Err(StreamError::Producer(e)) => {
+            eprintln!("{e}");
+            Ok(Exit::Failure)
+        }
+    }
 }

@@ -7,12 +7,11 @@
 
 pub mod engine;
 pub mod gen;
-pub mod human;
 pub mod intern;
 pub mod plan;
 pub mod price;
 pub mod quote;
-pub mod report;
+pub mod result;
 pub mod state;
 pub mod time;
 
@@ -58,16 +57,22 @@ pub struct Simulation<'d> {
     pub options: Options,
 }
 
-impl Simulation<'_> {
-    /// The JSON report as text (pretty: serde_json's two-space layout).
-    pub fn text(&self, pretty: bool) -> Result<String, Failure> {
-        report::report_text(&self.engine, self.until, &self.options.customers, pretty)
-            .map_err(|o| Failure::Fatal(overflow_message(&o)))
+impl<'d> Simulation<'d> {
+    /// The result, read customer by customer (only the customers selected by `options`).
+    pub fn results(&self) -> result::Results<'_, 'd> {
+        result::Results::new(&self.engine, self.until, &self.options.customers)
     }
 
+    /// The JSON report as text (pretty: serde_json's two-space layout).
+    pub fn text(&self, pretty: bool) -> Result<String, Failure> {
+        crate::report::json::report_text(&self.results(), pretty)
+            .map_err(|e| Failure::Fatal(e.to_string()))
+    }
+
+    /// The JSON report as a value.
     pub fn json(&self) -> Result<serde_json::Value, Failure> {
-        report::report_json(&self.engine, self.until, &self.options.customers)
-            .map_err(|o| Failure::Fatal(overflow_message(&o)))
+        crate::report::json::report_value(&self.results())
+            .map_err(|e| Failure::Fatal(e.to_string()))
     }
 }
 
@@ -168,19 +173,12 @@ pub fn simulate<'d>(
         .finish()
         .map_err(|o| Failure::Fatal(overflow_message(&o)))?;
     if !options.skip_invalid {
-        let invalid = report::invalid_lines(&engine, &options.customers);
+        let invalid = result::Results::new(&engine, until, &options.customers).invalid();
         if !invalid.is_empty() {
             return Err(Failure::Invalid(
                 invalid
                     .iter()
-                    .map(|e| {
-                        format!(
-                            "error[{}]: {}: {}",
-                            e.error.code,
-                            engine.inputs.place(e.line).describe(),
-                            e.error.message
-                        )
-                    })
+                    .map(|e| format!("error[{}]: {}: {}", e.code, e.place.describe(), e.message))
                     .collect(),
             ));
         }

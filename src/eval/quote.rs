@@ -5,10 +5,10 @@
 //! costing ones, in command-line order; recharge is off and nothing is bought.
 
 use super::engine::Engine;
-use super::report::{dec, limits};
 use super::state::Invoice;
 use super::time::Instant;
 use crate::ir::{Aggregate, Document, FeatureKind};
+use crate::report::json_out::dec;
 use crate::trace::{Event, Kind};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
@@ -143,9 +143,9 @@ pub fn quote<'d>(
 /// The `limit` of a feature in the quote's current state.
 fn feature_limit(engine: &Engine<'_>, id: &str) -> Option<Decimal> {
     let sub = engine.customers.first()?.sub.as_ref()?;
-    limits(&engine.sh, sub, T0)
+    super::result::limits(engine, sub, T0)
         .ok()?
         .into_iter()
-        .find(|(f, _)| f == id)
-        .and_then(|(_, row)| row.2)
+        .find(|l| l.feature == id)
+        .and_then(|l| l.limit)
 }

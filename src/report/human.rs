@@ -3,13 +3,12 @@
 //! Invariant: no information only here (it is a view of the JSON report's data); money is
 //! printed with the currency's symbol and exponent ("$100.00"), never rounded again.
 
-use super::engine::Engine;
-use super::price::Exact;
-use super::report::{addon_stats, dec, invalid_lines, limits, listed, LimitRow};
-use super::state::{Invoice, Line};
-use super::Simulation;
+use super::json_out::dec;
+use super::WriteError;
+use crate::eval::result::{CustomerResult, Invoice, Line, Results};
+use crate::eval::time::Instant;
+use crate::trace::Place;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Money in major units with the currency's symbol: 10000 usd → "$100.00".
@@ -123,42 +122,32 @@ fn prorated(elapsed: i64, length: i64) -> String {
 }
 
 /// An invoice as a table of lines and a total.
-pub fn invoice(engine: &Engine<'_>, inv: &Invoice, out: &mut String, indent: &str) {
-    let Some(plan) = engine.sh.doc.plans.get(inv.plan) else {
-        return;
-    };
-    let cur = plan.currency.code.as_str();
+pub fn invoice(inv: &Invoice<'_>, out: &mut String, indent: &str) {
+    let cur = inv.currency;
     let mut t = Table::new(
         &["line", "item", "quantity", "detail", "amount"],
         &[false, false, true, false, true],
     );
     for l in &inv.lines {
         match l {
-            Line::Base {
-                feature,
-                amount,
-                prorated: p,
-            } => {
-                let id = plan.features.get(*feature).map_or("", |f| f.id.as_str());
-                let detail = p.map_or(String::new(), |(full, e, len)| {
-                    format!("{} of {}", prorated(e, len), major(full, cur))
+            Line::Base(b) => {
+                let detail = b.prorated.map_or(String::new(), |p| {
+                    format!(
+                        "{} of {}",
+                        prorated(p.elapsed_micros, p.length_micros),
+                        major(p.full_amount, cur)
+                    )
                 });
                 t.row(vec![
                     "base".into(),
-                    id.into(),
+                    b.feature.into(),
                     "1".into(),
                     detail,
-                    major(*amount, cur),
+                    major(b.amount, cur),
                 ]);
             }
-            Line::Usage {
-                feature,
-                used,
-                covered,
-                priced,
-            } => {
-                let id = plan.features.get(*feature).map_or("", |f| f.id.as_str());
-                let bands: Vec<String> = priced
+            Line::Usage(u) => {
+                let bands: Vec<String> = u
                     .bands
                     .iter()
                     .map(|b| {
@@ -179,21 +168,20 @@ pub fn invoice(engine: &Engine<'_>, inv: &Invoice, out: &mut String, indent: &st
                     .collect();
                 let detail = format!(
                     "used {}, covered {}, billable {}: {}",
-                    dec(*used),
-                    dec(*covered),
-                    dec(priced.billable),
+                    dec(u.used),
+                    dec(u.covered),
+                    dec(u.billable),
                     bands.join(" + ")
                 );
                 t.row(vec![
                     "usage".into(),
-                    id.into(),
-                    dec(priced.billable),
+                    u.feature.into(),
+                    dec(u.billable),
                     detail,
-                    major(priced.amount, cur),
+                    major(u.amount, cur),
                 ]);
             }
             Line::Addon(a) => {
-                let id = plan.addons.get(a.addon).map_or("", |x| x.id.as_str());
                 let detail = format!(
                     "{} each, at {}{}",
                     major(a.price, cur),
@@ -202,7 +190,7 @@ pub fn invoice(engine: &Engine<'_>, inv: &Invoice, out: &mut String, indent: &st
                 );
                 t.row(vec![
                     "addon".into(),
-                    id.into(),
+                    a.addon.into(),
                     a.quantity.to_string(),
                     detail,
                     major(a.amount, cur),
@@ -224,114 +212,134 @@ fn opt(d: Option<Decimal>) -> String {
     d.map_or("-".to_string(), dec)
 }
 
-/// The whole simulation as text.
-pub fn simulation(sim: &Simulation<'_>, _color: bool) -> Exact<String> {
-    let engine = &sim.engine;
-    let select = &sim.options.customers;
-    let mut out = String::new();
-    let until = sim.until.map_or("-".to_string(), |u| u.to_string());
-    let _ = writeln!(out, "until {until}");
-    let customers = listed(engine, select);
-    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
-    let (mut n_inv, mut events, mut rejected) = (0usize, 0u64, 0usize);
-    for c in &customers {
-        let plan = c
-            .sub
-            .as_ref()
-            .and_then(|s| engine.sh.doc.plans.get(s.plan))
-            .map_or("no plan (cancelled)".to_string(), |p| p.id.clone());
-        let _ = writeln!(out, "\ncustomer {}: {plan}", c.id);
-        for inv in &c.invoices {
-            let Some(p) = engine.sh.doc.plans.get(inv.plan) else {
-                continue;
-            };
+/// Where a line is, as a table cell: its number for one JSON Lines input, else file and row.
+fn place_cell(place: &Place<'_>) -> String {
+    match (place.file, place.line) {
+        (None, Some(l)) => l.to_string(),
+        _ => place.describe(),
+    }
+}
+
+/// The header of a column of places: `line`, or `place` when files or rows are named.
+fn place_head<'p>(mut places: impl Iterator<Item = &'p Place<'p>>) -> &'static str {
+    if places.any(|p| p.file.is_some() || p.row.is_some()) {
+        "place"
+    } else {
+        "line"
+    }
+}
+
+/// One customer's entry.
+fn customer(c: &CustomerResult<'_>, until: Option<Instant>, out: &mut String) {
+    let plan = c.plan.unwrap_or("no plan (cancelled)");
+    let _ = writeln!(out, "\ncustomer {}: {plan}", c.customer);
+    for inv in &c.invoices {
+        if let Some((period, status)) = &inv.period {
             let _ = writeln!(
                 out,
                 "\n  invoice {} – {}  {}  {}",
-                inv.start,
-                inv.end,
-                p.id,
-                if inv.is_final { "final" } else { "draft" }
+                period.start,
+                period.end,
+                inv.plan,
+                status.as_str()
             );
-            invoice(engine, inv, &mut out, "    ");
-            let t = totals.entry(p.currency.code.clone()).or_default();
-            *t = t.saturating_add(inv.total);
         }
-        n_inv += c.invoices.len();
-        events += c.events;
-        rejected += c.rejected.len();
-        if let (Some(sub), Some(u)) = (&c.sub, sim.until) {
-            let rows: Vec<(String, LimitRow)> = limits(&engine.sh, sub, u)?;
-            let _ = writeln!(out, "\n  limits at {u}");
-            let mut t = Table::new(
-                &["feature", "used", "balance", "limit", "remaining"],
-                &[false, true, true, true, true],
-            );
-            for (id, (used, bal, lim, rem)) in rows {
-                t.row(vec![id, dec(used), dec(bal), opt(lim), opt(rem)]);
-            }
-            t.render(&mut out, "    ");
+        invoice(inv, out, "    ");
+    }
+    if let (Some(_), Some(u)) = (c.plan, until) {
+        let _ = writeln!(out, "\n  limits at {u}");
+        let mut t = Table::new(
+            &["feature", "used", "balance", "limit", "remaining"],
+            &[false, true, true, true, true],
+        );
+        for l in &c.limits {
+            t.row(vec![
+                l.feature.to_string(),
+                dec(l.used),
+                dec(l.balance),
+                opt(l.limit),
+                opt(l.remaining),
+            ]);
         }
-        if !c.rejected.is_empty() {
-            let _ = writeln!(out, "\n  rejected");
-            let mut t = Table::new(
-                &["line", "at", "feature", "n", "code", "reason"],
-                &[true, false, false, true, false, false],
-            );
-            for r in &c.rejected {
-                t.row(vec![
-                    r.line.number().to_string(),
-                    r.at.to_string(),
-                    r.feature_id(engine.sh.doc).to_string(),
-                    dec(r.n),
-                    r.code().into(),
-                    r.message(engine.sh.doc),
-                ]);
-            }
-            t.render(&mut out, "    ");
+        t.render(out, "    ");
+    }
+    if !c.rejected.is_empty() {
+        let _ = writeln!(out, "\n  rejected");
+        let head = place_head(c.rejected.iter().map(|r| &r.place));
+        let mut t = Table::new(
+            &[head, "at", "feature", "n", "code", "reason"],
+            &[true, false, false, true, false, false],
+        );
+        for r in &c.rejected {
+            t.row(vec![
+                place_cell(&r.place),
+                r.at.to_string(),
+                r.feature.to_string(),
+                dec(r.n),
+                r.code.into(),
+                r.reason.clone(),
+            ]);
         }
-        for w in &c.warnings {
-            let _ = writeln!(
-                out,
-                "\n  warning[{}]: line {}: {}",
-                w.code,
-                w.line.number(),
-                w.message
-            );
+        t.render(out, "    ");
+    }
+    for w in &c.warnings {
+        let _ = writeln!(
+            out,
+            "\n  warning[{}]: {}: {}",
+            w.code,
+            w.place.describe(),
+            w.message
+        );
+    }
+}
+
+/// The whole simulation as text, streamed to `w` customer by customer.
+pub fn simulation(results: &Results<'_, '_>, w: &mut dyn std::io::Write) -> Result<(), WriteError> {
+    let mut out = String::new();
+    let until = results.until();
+    let _ = writeln!(
+        out,
+        "until {}",
+        until.map_or("-".to_string(), |u| u.to_string())
+    );
+    for c in results.customers() {
+        customer(&c?, until, &mut out);
+        if out.len() >= 1 << 16 {
+            w.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
-    let invalid = invalid_lines(engine, select);
+    let invalid = results.invalid();
     if !invalid.is_empty() {
         let _ = writeln!(out, "\nskipped invalid lines");
-        let mut t = Table::new(&["line", "code", "message"], &[true, false, false]);
+        let head = place_head(invalid.iter().map(|e| &e.place));
+        let mut t = Table::new(&[head, "code", "message"], &[true, false, false]);
         for e in &invalid {
             t.row(vec![
-                e.line.number().to_string(),
-                e.error.code.into(),
-                e.error.message.clone(),
+                place_cell(&e.place),
+                e.code.into(),
+                e.message.to_string(),
             ]);
         }
         t.render(&mut out, "  ");
     }
-    let after: u64 = engine
-        .customers
-        .iter()
-        .filter(|c| super::report::selected(select, &c.id))
-        .map(|c| c.after_until)
-        .sum();
+    let s = results.summary()?;
     let _ = writeln!(
         out,
-        "\nsummary: {} customer{}, {n_inv} invoice{}, {events} events, {rejected} rejected, {} invalid, {after} after until",
-        customers.len(),
-        if customers.len() == 1 { "" } else { "s" },
-        if n_inv == 1 { "" } else { "s" },
-        invalid.len()
+        "\nsummary: {} customer{}, {} invoice{}, {} events, {} rejected, {} invalid, {} after until",
+        s.customers,
+        if s.customers == 1 { "" } else { "s" },
+        s.invoices,
+        if s.invoices == 1 { "" } else { "s" },
+        s.events,
+        s.rejected,
+        s.invalid,
+        s.after_until
     );
-    for (cur, t) in &totals {
+    for (cur, t) in &s.totals {
         let _ = writeln!(out, "  total {cur}: {}", major(*t, cur));
     }
-    let stats = addon_stats(engine, &customers);
-    if !stats.is_empty() {
+    if !s.addons.is_empty() {
         let mut t = Table::new(
             &[
                 "plan",
@@ -343,20 +351,21 @@ pub fn simulation(sim: &Simulation<'_>, _color: bool) -> Exact<String> {
             ],
             &[false, false, true, true, true, true],
         );
-        for ((plan, addon), (cur, purchased, auto, recharges, revenue)) in stats {
+        for a in &s.addons {
             t.row(vec![
-                plan,
-                addon,
-                purchased.to_string(),
-                auto.to_string(),
-                recharges.to_string(),
-                major(revenue, &cur),
+                a.plan.to_string(),
+                a.addon.to_string(),
+                a.purchased.to_string(),
+                a.auto.to_string(),
+                a.recharges.to_string(),
+                major(a.revenue, a.currency),
             ]);
         }
         let _ = writeln!(out);
         t.render(&mut out, "  ");
     }
-    Ok(out)
+    w.write_all(out.as_bytes())?;
+    Ok(())
 }
 
 #[cfg(test)]
