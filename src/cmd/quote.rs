@@ -43,13 +43,13 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
     };
     let text = match args.format {
         crate::cmd::ReportFormat::Json => {
-            let invoice = crate::eval::result::invoice(engine.sh.doc, &invoice, false);
+            let invoice = crate::eval::result::invoice(engine.shared.doc, &invoice, false);
             crate::report::json::invoice_text(&invoice, true)
                 .map_err(|o| CliError::new(format!("{} cannot be held exactly", o.what)))?
         }
         crate::cmd::ReportFormat::Human => {
             let mut t = format!("quote: {}, one period\n", args.plan);
-            let invoice = crate::eval::result::invoice(engine.sh.doc, &invoice, false);
+            let invoice = crate::eval::result::invoice(engine.shared.doc, &invoice, false);
             crate::report::human::invoice(&invoice, &mut t, "  ");
             t
         }

@@ -7,7 +7,8 @@
 //! appear, each announced by an [`Item::Customer`]. An engine that applies a batch's items
 //! before its events mirrors both tables, so batches can cross a thread boundary.
 
-use super::engine::{FxMap, LineError};
+use super::engine::FxMap;
+use super::outcome::LineError;
 use super::time::Instant;
 use crate::ir::Document;
 use crate::trace::{Event, Kind, Pos, Record};
@@ -73,14 +74,14 @@ impl Syms {
 /// An event with every name interned: small and `Copy`, so it can wait in a batch or be sent
 /// to another thread without allocating.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ev {
+pub struct IdEvent {
     pub at: Instant,
     pub customer: u32,
-    pub kind: K,
+    pub kind: IdKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum K {
+pub enum IdKind {
     Subscribe(Sym),
     Usage { feature: Sym, n: Decimal, set: bool },
     Purchase { addon: Sym, quantity: u64 },
@@ -105,7 +106,7 @@ pub enum Item {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Batch {
     /// Lines read into events, with their line numbers, in trace order.
-    pub events: Vec<(Pos, Ev)>,
+    pub events: Vec<(Pos, IdEvent)>,
     /// Names, customers and unreadable lines, in trace order.
     pub other: Vec<Item>,
 }
@@ -135,13 +136,13 @@ pub struct Reader {
     customers: HashMap<String, u32, std::hash::BuildHasherDefault<super::engine::FxHasher>>,
 }
 
-impl Default for Ev {
+impl Default for IdEvent {
     /// A placeholder (a cancel at the epoch for customer 0).
-    fn default() -> Ev {
-        Ev {
+    fn default() -> IdEvent {
+        IdEvent {
             at: Instant::from_secs(0),
             customer: 0,
-            kind: K::Cancel,
+            kind: IdKind::Cancel,
         }
     }
 }
@@ -188,26 +189,26 @@ impl Reader {
     }
 
     /// Intern a parsed event's names.
-    pub fn resolve(&mut self, ev: &Event<'_>, out: &mut Batch) -> Ev {
+    pub fn resolve(&mut self, ev: &Event<'_>, out: &mut Batch) -> IdEvent {
         let customer = self.customer(&ev.customer, out);
         let kind = match &ev.kind {
-            Kind::Subscribe(p) => K::Subscribe(self.sym(p, out)),
-            Kind::Usage { feature, n, set } => K::Usage {
+            Kind::Subscribe(p) => IdKind::Subscribe(self.sym(p, out)),
+            Kind::Usage { feature, n, set } => IdKind::Usage {
                 feature: self.sym(feature, out),
                 n: *n,
                 set: *set,
             },
-            Kind::Purchase { addon, quantity } => K::Purchase {
+            Kind::Purchase { addon, quantity } => IdKind::Purchase {
                 addon: self.sym(addon, out),
                 quantity: *quantity,
             },
-            Kind::Recharge { feature, enabled } => K::Recharge {
+            Kind::Recharge { feature, enabled } => IdKind::Recharge {
                 feature: self.sym(feature, out),
                 enabled: *enabled,
             },
-            Kind::Cancel => K::Cancel,
+            Kind::Cancel => IdKind::Cancel,
         };
-        Ev {
+        IdEvent {
             at: ev.at,
             customer,
             kind,

@@ -5,15 +5,19 @@
 //! ([`state`]: blocks and period aggregates; [`time`]: periods; [`price`]: tier arithmetic) →
 //! [`report`] renders JSON, [`human`] renders tables. The evaluator sees only the checked IR.
 
+pub mod customer;
 pub mod engine;
 pub mod gen;
 pub mod intern;
+pub mod outcome;
+pub mod period;
 pub mod plan;
 pub mod price;
 pub mod quote;
 pub mod result;
 pub mod state;
 pub mod time;
+pub mod usage;
 
 use crate::trace::{EventSource, JsonLines, ReadError};
 use engine::Engine;

@@ -8,7 +8,7 @@ use crate::ir::{Document, Feature, FeatureKind, Overage, Plan};
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]
-pub struct FeatX {
+pub struct FeatureIndex {
     /// The cap as a decimal (every tier bounded).
     pub cap: Option<Decimal>,
     /// The cost target's position and units per unit.
@@ -20,7 +20,7 @@ pub struct FeatX {
 }
 
 #[derive(Debug, Clone)]
-pub struct RuleX {
+pub struct RuleIndex {
     pub feature: usize,
     pub below: Decimal,
     pub addon: usize,
@@ -29,9 +29,9 @@ pub struct RuleX {
 }
 
 #[derive(Debug, Clone)]
-pub struct PlanX {
-    pub feats: Vec<FeatX>,
-    pub rules: Vec<RuleX>,
+pub struct PlanIndex {
+    pub feats: Vec<FeatureIndex>,
+    pub rules: Vec<RuleIndex>,
     /// Per add-on, per grant entry: the target feature's position.
     pub addon_targets: Vec<Vec<usize>>,
     /// Symbol → feature position ([`intern::table`]).
@@ -57,16 +57,16 @@ fn limited(f: &Feature) -> bool {
     }
 }
 
-impl PlanX {
-    pub fn new(plan: &Plan, syms: &Syms) -> PlanX {
-        let rules: Vec<RuleX> = plan
+impl PlanIndex {
+    pub fn new(plan: &Plan, syms: &Syms) -> PlanIndex {
+        let rules: Vec<RuleIndex> = plan
             .recharge
             .iter()
             .filter_map(|r| {
                 let feature = position(plan, &r.feature)?;
                 let addon = plan.addons.iter().position(|a| a.id == r.buy)?;
                 let pack = plan.addons.get(addon)?.pack_size(&r.feature);
-                Some(RuleX {
+                Some(RuleIndex {
                     feature,
                     below: r.below,
                     addon,
@@ -79,7 +79,7 @@ impl PlanX {
             .features
             .iter()
             .enumerate()
-            .map(|(i, f)| FeatX {
+            .map(|(i, f)| FeatureIndex {
                 cap: f.cap().map(Decimal::from),
                 cost: f
                     .cost
@@ -99,7 +99,7 @@ impl PlanX {
                     .collect()
             })
             .collect();
-        PlanX {
+        PlanIndex {
             feats,
             rules,
             addon_targets,
@@ -113,7 +113,7 @@ impl PlanX {
         }
     }
 
-    pub fn all(doc: &Document, syms: &Syms) -> Vec<PlanX> {
-        doc.plans.iter().map(|p| PlanX::new(p, syms)).collect()
+    pub fn all(doc: &Document, syms: &Syms) -> Vec<PlanIndex> {
+        doc.plans.iter().map(|p| PlanIndex::new(p, syms)).collect()
     }
 }

@@ -7,7 +7,9 @@
 //! Amounts are exact `Decimal`s in minor units; rounding to a report's integer is the writers'
 //! (through `money`), so a result is exact whatever it is written as.
 
-use super::engine::{Customer, Engine, LineError};
+use super::customer::Customer;
+use super::engine::Engine;
+use super::outcome::LineError;
 use super::price::{add, Band, Exact, Overflow};
 use super::state::{self, Sub};
 use super::time::Instant;
@@ -248,7 +250,7 @@ impl<'e, 'd> Results<'e, 'd> {
     }
 
     fn doc(&self) -> &'d Document {
-        self.engine.sh.doc
+        self.engine.shared.doc
     }
 
     fn customer_at(&self, i: usize) -> Option<&'e Customer> {
@@ -486,8 +488,9 @@ fn sub_exact(a: Decimal, b: Decimal) -> Exact<Decimal> {
 
 /// The limits of every feature of the customer's current plan as of `until`.
 pub fn limits<'a>(engine: &Engine<'a>, sub: &Sub, until: Instant) -> Exact<Vec<Limit<'a>>> {
-    let doc: &'a Document = engine.sh.doc;
-    let (Some(plan), Some(px)) = (doc.plans.get(sub.plan), engine.sh.plans.get(sub.plan)) else {
+    let doc: &'a Document = engine.shared.doc;
+    let (Some(plan), Some(px)) = (doc.plans.get(sub.plan), engine.shared.plans.get(sub.plan))
+    else {
         return Ok(Vec::new());
     };
     // (used, balance, limit, remaining) of a balance feature.
