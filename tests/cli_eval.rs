@@ -260,3 +260,144 @@ fn schemas_validate_the_goldens() {
     .unwrap();
     assert!(!trace.is_valid(&bad));
 }
+
+/// `simulate` of `pricing` over `traces` with extra arguments.
+fn simulate(pricing: &str, traces: &[&str], extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["simulate", pricing];
+    for t in traces {
+        args.extend(["--trace", t]);
+    }
+    args.extend(extra);
+    tariffc().args(&args).output().unwrap()
+}
+
+#[test]
+fn jsonl_output_is_the_report_a_customer_per_line() {
+    let whole = simulate(
+        "examples/word-bucket.json",
+        &["examples/word-bucket.jsonl"],
+        &["--format", "json"],
+    );
+    let whole = json(&whole.stdout);
+    let out = simulate(
+        "examples/word-bucket.json",
+        &["examples/word-bucket.jsonl"],
+        &["--format", "jsonl"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines: Vec<serde_json::Value> = text.lines().map(|l| json(l.as_bytes())).collect();
+    let last = lines.pop().unwrap();
+    assert_eq!(serde_json::Value::Array(lines), whole["customers"]);
+    for key in ["version", "until", "invalid", "summary"] {
+        assert_eq!(last[key], whole[key], "{key}");
+    }
+}
+
+#[test]
+fn several_trace_inputs_are_one_stream_and_name_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("examples/prepaid-credits.jsonl").unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(4);
+    // A directory stands for its trace files in path order; other files are ignored.
+    std::fs::write(dir.path().join("1-first.jsonl"), a.join("\n")).unwrap();
+    std::fs::write(
+        dir.path().join("2-second.ndjson"),
+        b.join("\n") + "\n{bad\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a trace").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let one = simulate(
+        "examples/prepaid-credits.json",
+        &["examples/prepaid-credits.jsonl"],
+        &["--format", "json"],
+    );
+    let split = simulate(
+        "examples/prepaid-credits.json",
+        &[d],
+        &["--format", "json", "--skip-invalid"],
+    );
+    assert_eq!(
+        split.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&split.stderr)
+    );
+    let (one, split) = (json(&one.stdout), json(&split.stdout));
+    assert_eq!(
+        one["customers"][0]["invoices"],
+        split["customers"][0]["invoices"]
+    );
+    assert_eq!(one["summary"]["totals"], split["summary"]["totals"]);
+    // Line 8 of the whole trace is line 4 of the second file, named with its file.
+    let rejected = &split["customers"][0]["rejected"][0];
+    assert_eq!(rejected["line"], 4);
+    assert!(rejected["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("2-second.ndjson"));
+    let invalid = &split["invalid"][0];
+    assert_eq!(
+        (invalid["line"].as_u64(), invalid["code"].as_str()),
+        (Some(6), Some("bad-json"))
+    );
+    // Without --skip-invalid: the error names the file and line, exit 1.
+    let failed = simulate("examples/prepaid-credits.json", &[d], &["--format", "json"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains("2-second.ndjson: line 6"), "{stderr}");
+    assert!(failed.stdout.is_empty());
+}
+
+#[test]
+fn trace_inputs_that_cannot_be_read_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("events.txt");
+    std::fs::copy("examples/gym.jsonl", &odd).unwrap();
+    let odd = odd.to_str().unwrap();
+    let out = simulate("examples/gym.json", &[odd], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trace-format"));
+    // Naming the format reads it.
+    let out = simulate(
+        "examples/gym.json",
+        &[odd],
+        &["--trace-format", "jsonl", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = simulate(
+        "examples/gym.json",
+        &["examples/gym.jsonl", "no/such.jsonl"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_report_to_an_unwritable_place_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("missing/report.json");
+    let out = simulate(
+        "examples/gym.json",
+        &["examples/gym.jsonl"],
+        &["--format", "json", "-o", target.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!target.exists());
+    // A report to a file replaces it whole.
+    let file = dir.path().join("report.json");
+    std::fs::write(&file, "old").unwrap();
+    let out = simulate(
+        "examples/gym.json",
+        &["examples/gym.jsonl"],
+        &["--format", "jsonl", "-o", file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .starts_with("{\"customer\":"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
