@@ -5,7 +5,7 @@
 //! usage and add-on lines in the spec's order, each rounded once.
 
 use super::engine::PlanCtx;
-use super::price::{price_feature, round_line, Exact, Overflow};
+use super::price::{price_feature, round_line, subtract, Exact, Overflow};
 use super::state::{AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
 use super::time::{Anchor, Instant};
 use super::usage::check_rule;
@@ -210,7 +210,7 @@ fn lines(p: PlanCtx<'_>, sub: &Sub, end: Instant, addons: Vec<AddonLine>) -> Exa
             FeatureKind::Gauge => (st.used, Decimal::ZERO),
             _ => (st.used, st.drawn),
         };
-        let priced = price_feature(f, used - covered)?;
+        let priced = price_feature(f, subtract(used, covered, &f.id)?)?;
         out.push(Line::Usage {
             feature: fi,
             used: used.normalize(),

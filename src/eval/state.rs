@@ -231,8 +231,8 @@ impl FeatState {
             }
             if let Some(b) = self.blocks.get_mut(i) {
                 let take = excess.min(b.left);
-                b.left -= take;
-                excess -= take;
+                b.left = minus(b.left, take);
+                excess = minus(excess, take);
             }
         }
         self.blocks.retain(|b| !b.left.is_zero());

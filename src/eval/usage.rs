@@ -317,7 +317,7 @@ fn take(
                 let Some(rule) = p.x.rules.get(ri) else {
                     return Ok(None);
                 };
-                let want = add(rule.below, beyond, &f.id)? - balance;
+                let want = subtract(add(rule.below, beyond, &f.id)?, balance, &f.id)?;
                 let k = ceil_div(want, rule.pack)?.max(Decimal::ONE);
                 buy(p, sub, life, rule.addon, k, t, true)?;
                 balance = sub
