@@ -18,6 +18,7 @@ pub mod eval;
 pub mod ir;
 pub mod load;
 pub mod output;
+pub mod price;
 pub mod render;
 pub mod source;
 pub mod syntax;

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use tariffc::eval::engine::prorate;
-use tariffc::eval::price::price_tiers;
+use tariffc::price::price_tiers;
 use tariffc::ir::{Document, Mode, Tier};
 use tariffc::load::load;
 use tariffc::source::{Source, SourceFormat};

@@ -7,7 +7,7 @@
 
 use super::intern::{lookup, Batch, Ev, Item, Reader, Sym, Syms, K};
 use super::plan::PlanX;
-use super::price::{add, less, mul, price_feature, round_line, subtract, Exact, Overflow};
+use crate::price::{add, less, mul, price_feature, round_line, subtract, Exact, Overflow};
 use super::state::{ceil_div, AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
 use super::time::{Anchor, Instant};
 use crate::ir::{Aggregate, Document, FeatureKind, Plan, Rollover, Schedule};

@@ -4,7 +4,7 @@
 //! printed with the currency's symbol and exponent ("$100.00"), never rounded again.
 
 use super::engine::Engine;
-use super::price::Exact;
+use crate::price::Exact;
 use super::report::{addon_stats, dec, invalid_lines, limits, listed, LimitRow};
 use super::state::{Invoice, Line};
 use super::Simulation;

@@ -10,12 +10,12 @@ pub mod gen;
 pub mod human;
 pub mod intern;
 pub mod plan;
-pub mod price;
 pub mod quote;
 pub mod report;
 pub mod state;
 pub mod time;
 
+use crate::price;
 use crate::trace::{EventSource, JsonLines, ReadError};
 use engine::Engine;
 use intern::{Batch, Reader};

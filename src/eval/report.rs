@@ -5,7 +5,7 @@
 //! exact decimal strings without trailing zeros; times in UTC with `Z`.
 
 use super::engine::{Customer, Engine, Shared};
-use super::price::{add, Band, Exact, Overflow};
+use crate::price::{add, Band, Exact, Overflow};
 use super::state::{Invoice, Line, Sub};
 use super::time::Instant;
 use crate::ir::{Aggregate, FeatureKind};
@@ -539,7 +539,7 @@ impl<'d> Tally<'d> {
     /// Add `amount` to the total in currency `code`.
     fn add_total(&mut self, code: &'d str, amount: Decimal) -> Exact<()> {
         let t = self.totals.entry(code).or_default();
-        *t = super::price::add(*t, amount, "a currency total")?;
+        *t = crate::price::add(*t, amount, "a currency total")?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@
 //! plan; it grows with features, never with events.
 
 use super::intern::Sym;
-use super::price::{add, less, minus, Exact, Overflow, Priced};
+use crate::price::{add, less, minus, Exact, Overflow, Priced};
 use super::time::{Anchor, Instant};
 use rust_decimal::Decimal;
 
