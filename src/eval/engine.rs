@@ -7,10 +7,12 @@
 
 use super::intern::{lookup, Batch, Ev, Item, Reader, Sym, Syms, K};
 use super::plan::PlanX;
-use crate::price::{add, less, mul, price_feature, round_line, subtract, Exact, Overflow};
 use super::state::{ceil_div, AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
 use super::time::{Anchor, Instant};
+use crate::exact::{add, less, mul, subtract, Exact, Overflow};
 use crate::ir::{Aggregate, Document, FeatureKind, Plan, Rollover, Schedule};
+use crate::money::{prorate, round_line};
+use crate::price::price_feature;
 use crate::trace::{Event, Inputs, Pos, TraceError};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -1457,30 +1459,6 @@ fn take(
         check_rule(p, sub, life, ri, t)?;
     }
     Ok(None)
-}
-
-/// Round `base × elapsed ÷ length` half away from zero, exactly (integers).
-pub fn prorate(base: Decimal, elapsed: i64, length: i64) -> Exact<Decimal> {
-    let o = || Overflow::new("a prorated base fee");
-    if length <= 0 {
-        return Ok(round_line(base));
-    }
-    let num = base
-        .mantissa()
-        .checked_mul(i128::from(elapsed))
-        .ok_or_else(o)?;
-    let den = 10i128
-        .checked_pow(base.scale())
-        .and_then(|p| p.checked_mul(i128::from(length)))
-        .ok_or_else(o)?;
-    let q = num / den;
-    let r = num % den;
-    let q = if r.checked_mul(2).ok_or_else(o)? >= den {
-        q + 1
-    } else {
-        q
-    };
-    Decimal::try_from_i128_with_scale(q, 0).map_err(|_| o())
 }
 
 /// The invoice of `sub`'s current period, ended at `end` (prorated when before its end).

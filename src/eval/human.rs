@@ -4,10 +4,10 @@
 //! printed with the currency's symbol and exponent ("$100.00"), never rounded again.
 
 use super::engine::Engine;
-use crate::price::Exact;
 use super::report::{addon_stats, dec, invalid_lines, limits, listed, LimitRow};
 use super::state::{Invoice, Line};
 use super::Simulation;
+use crate::exact::Exact;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::fmt::Write;

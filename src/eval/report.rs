@@ -5,11 +5,12 @@
 //! exact decimal strings without trailing zeros; times in UTC with `Z`.
 
 use super::engine::{Customer, Engine, Shared};
-use crate::price::{add, Band, Exact, Overflow};
 use super::state::{Invoice, Line, Sub};
 use super::time::Instant;
+use crate::exact::{add, div12, Exact, Overflow};
 use crate::ir::{Aggregate, FeatureKind};
-use rust_decimal::{Decimal, RoundingStrategy};
+use crate::price::Band;
+use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -20,20 +21,6 @@ pub fn dec(d: Decimal) -> String {
         return "0".to_string();
     }
     d.normalize().to_string()
-}
-
-/// A rounded money amount as a JSON integer (64 bits).
-pub fn money(d: Decimal) -> Exact<i64> {
-    i64::try_from(d.round()).map_err(|_| Overflow::new("a money amount beyond 64 bits"))
-}
-
-/// A division rounded toward zero to 12 decimal places.
-fn div12(a: Decimal, b: Decimal) -> Exact<Decimal> {
-    let q = a
-        .checked_div(b)
-        .ok_or_else(|| Overflow::new("a limit division"))?;
-    Ok(q.round_dp_with_strategy(12, RoundingStrategy::ToZero)
-        .normalize())
 }
 
 fn seconds(micros: i64) -> String {
@@ -190,7 +177,7 @@ impl JsonOut {
     }
 
     pub fn money(&mut self, d: Decimal) -> Exact<()> {
-        self.int(money(d)?);
+        self.int(crate::money::to_i64(d)?);
         Ok(())
     }
 
@@ -455,10 +442,10 @@ pub fn limits(sh: &Shared<'_>, sub: &Sub, until: Instant) -> Exact<Vec<(String, 
                 let Some((_, tb, _, tr)) = balance_row(target)? else {
                     continue;
                 };
-                let remaining = tr.map(|r| div12(r, per)).transpose()?;
+                let remaining = tr.map(|r| div12(r, per, "a limit division")).transpose()?;
                 (
                     st.used,
-                    div12(tb, per)?,
+                    div12(tb, per, "a limit division")?,
                     remaining.map(|r| add(st.used, r, "a limit")).transpose()?,
                     remaining,
                 )
@@ -539,7 +526,7 @@ impl<'d> Tally<'d> {
     /// Add `amount` to the total in currency `code`.
     fn add_total(&mut self, code: &'d str, amount: Decimal) -> Exact<()> {
         let t = self.totals.entry(code).or_default();
-        *t = crate::price::add(*t, amount, "a currency total")?;
+        *t = crate::exact::add(*t, amount, "a currency total")?;
         Ok(())
     }
 

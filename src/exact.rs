@@ -1,0 +1,206 @@
+//! Exact decimal arithmetic: the checked sums, differences and products every amount and
+//! quantity goes through, the error they share, and the one division the reports round.
+//!
+//! Invariant: a result is exact or an [`Overflow`] — `rust_decimal` never rounds an intermediate
+//! silently here; the only rounding is [`div12`]'s, by the spec's rule for divisions. The
+//! same-scale fast paths ([`add`], [`subtract`], [`minus`], [`less`]) are on the evaluator's
+//! usage path: they stay `#[inline]` with `rust_decimal`'s general path kept out of line, and a
+//! property test checks them against `rust_decimal`.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// An intermediate that `rust_decimal` cannot hold exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflow {
+    /// What was being computed, e.g. `feature:api usage`.
+    pub what: String,
+}
+
+impl Overflow {
+    pub fn new(what: impl Into<String>) -> Overflow {
+        Overflow { what: what.into() }
+    }
+}
+
+pub type Exact<T> = Result<T, Overflow>;
+
+/// A decimal's sign, scale and 96-bit magnitude, read in one go.
+#[inline]
+fn unpack(d: Decimal) -> (bool, u32, u128) {
+    let v = u128::from_le_bytes(d.serialize());
+    let flags = (v & 0xFFFF_FFFF) as u32;
+    (flags >> 31 == 1, (flags >> 16) & 0xFF, v >> 32)
+}
+
+/// `a ± b` when both have one scale and the result fits in 96 bits: exactly what
+/// `checked_add` gives (a zero is never negative), on the magnitudes, without its general
+/// path. The usage path runs on these; `None` sends the caller to `rust_decimal`.
+#[inline]
+fn same_scale(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
+    let (na, sa, ma) = unpack(a);
+    let (nb, sb, mb) = unpack(b);
+    if sa != sb {
+        return None;
+    }
+    let nb = nb != negate_b;
+    // Magnitudes are below 2^96, so neither the sum nor the difference wraps.
+    let (negative, m) = if na == nb {
+        (na, ma + mb)
+    } else if ma >= mb {
+        (na, ma - mb)
+    } else {
+        (nb, mb - ma)
+    };
+    if m >> 96 != 0 {
+        return None;
+    }
+    let part = |shift: u32| ((m >> shift) & 0xFFFF_FFFF) as u32;
+    Some(Decimal::from_parts(
+        part(0),
+        part(32),
+        part(64),
+        negative,
+        sa,
+    ))
+}
+
+/// `a + b`, or [`Overflow`] naming `what`.
+#[inline]
+pub fn add(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    match same_scale(a, b, false) {
+        Some(s) => Ok(s),
+        None => add_slow(a, b, what),
+    }
+}
+
+/// `a + b` by `rust_decimal`'s general path, kept out of line so the fast path inlines.
+#[cold]
+#[inline(never)]
+fn add_slow(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    a.checked_add(b).ok_or_else(|| Overflow::new(what))
+}
+
+/// `a − b`, or [`Overflow`] naming `what`.
+#[inline]
+pub fn subtract(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    match same_scale(a, b, true) {
+        Some(s) => Ok(s),
+        None => add_slow(a, -b, what),
+    }
+}
+
+/// `a − b` where the difference is known to fit (units drawn from a balance that holds them):
+/// with `0 ≤ b ≤ a` the difference is at most `a`, so `rust_decimal` cannot overflow.
+#[inline]
+pub fn minus(a: Decimal, b: Decimal) -> Decimal {
+    match same_scale(a, b, true) {
+        Some(d) => d,
+        None => minus_slow(a, b),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn minus_slow(a: Decimal, b: Decimal) -> Decimal {
+    a - b
+}
+
+/// `a < b`; compares magnitudes when the scales agree (the common case on the usage path).
+#[inline]
+pub fn less(a: Decimal, b: Decimal) -> bool {
+    let (na, sa, ma) = unpack(a);
+    let (nb, sb, mb) = unpack(b);
+    if sa != sb {
+        return less_slow(a, b);
+    }
+    match (na, nb) {
+        (false, false) => ma < mb,
+        (true, true) => ma > mb,
+        // −x < +y unless both are zero.
+        (true, false) => ma != 0 || mb != 0,
+        (false, true) => false,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn less_slow(a: Decimal, b: Decimal) -> bool {
+    a < b
+}
+
+/// `a × b`, exact, or [`Overflow`] naming `what`.
+pub fn mul(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    let p = a.checked_mul(b).ok_or_else(|| Overflow::new(what))?;
+    // rust_decimal rounds products beyond 28 digits; check that it did not.
+    if p.scale() < a.scale() + b.scale() && !a.is_zero() && !b.is_zero() {
+        let back = p.checked_div(b).ok_or_else(|| Overflow::new(what))?;
+        if back != a {
+            return Err(Overflow::new(what));
+        }
+    }
+    Ok(p)
+}
+
+/// `a ÷ b` rounded toward zero to 12 decimal places: the spec's rule for the divisions a report
+/// shows (balances and limits counted in uses of a costing feature). A zero `b` or a quotient
+/// beyond `Decimal` is [`Overflow`] naming `what`.
+pub fn div12(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
+    let q = a.checked_div(b).ok_or_else(|| Overflow::new(what))?;
+    Ok(q.round_dp_with_strategy(12, RoundingStrategy::ToZero)
+        .normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn products_beyond_decimal_are_refused() {
+        assert_eq!(mul(d("1.5"), d("2"), "t"), Ok(d("3.0")));
+        assert!(mul(Decimal::MAX, d("2"), "t").is_err());
+    }
+
+    #[test]
+    fn divisions_round_toward_zero_at_12_places() {
+        assert_eq!(div12(d("10"), d("3"), "t"), Ok(d("3.333333333333")));
+        assert_eq!(div12(d("-10"), d("3"), "t"), Ok(d("-3.333333333333")));
+        assert_eq!(div12(d("2"), d("3"), "t"), Ok(d("0.666666666666")));
+        assert_eq!(div12(d("12"), d("3"), "t"), Ok(d("4")));
+        assert!(div12(d("1"), Decimal::ZERO, "t").is_err());
+    }
+
+    fn decimal() -> impl proptest::strategy::Strategy<Value = Decimal> {
+        use proptest::prelude::*;
+        // Small and huge mantissas, scales that agree often and sometimes not.
+        (
+            prop_oneof![-1_000_000i128..1_000_000, any::<i128>()],
+            prop_oneof![Just(0u32), Just(2), 0u32..=28],
+        )
+            .prop_map(|(m, scale)| {
+                let m = m % (1i128 << 96);
+                Decimal::try_from_i128_with_scale(m, scale).unwrap_or(Decimal::ZERO)
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_paths_agree_with_rust_decimal(a in decimal(), b in decimal()) {
+            let same = |x: Exact<Decimal>, y: Option<Decimal>| match (x, y) {
+                (Ok(x), Some(y)) => x == y && x.scale() == y.scale(),
+                (Err(_), None) => true,
+                _ => false,
+            };
+            proptest::prop_assert!(same(add(a, b, "t"), a.checked_add(b)));
+            proptest::prop_assert!(same(subtract(a, b, "t"), a.checked_sub(b)));
+            proptest::prop_assert_eq!(less(a, b), a < b);
+            if let Some(d) = a.checked_sub(b) {
+                proptest::prop_assert_eq!(minus(a, b), d);
+            }
+        }
+    }
+}
