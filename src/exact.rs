@@ -131,14 +131,33 @@ fn less_slow(a: Decimal, b: Decimal) -> bool {
 /// `a × b`, exact, or [`Overflow`] naming `what`.
 pub fn mul(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
     let p = a.checked_mul(b).ok_or_else(|| Overflow::new(what))?;
-    // rust_decimal rounds products beyond 28 digits; check that it did not.
-    if p.scale() < a.scale() + b.scale() && !a.is_zero() && !b.is_zero() {
-        let back = p.checked_div(b).ok_or_else(|| Overflow::new(what))?;
-        if back != a {
-            return Err(Overflow::new(what));
-        }
+    // rust_decimal drops the product's last digits when it needs more than 28 places or 96 bits;
+    // that is exact only when every digit dropped is a zero.
+    let full = a.scale() + b.scale();
+    if p.scale() < full && !dropped_zeros(a, b, full - p.scale()) {
+        return Err(Overflow::new(what));
     }
     Ok(p)
+}
+
+/// Whether `10^k` divides the product of `a`'s and `b`'s mantissas (so the product's last `k`
+/// digits are zeros), counted as factors of 2 and 5 without forming the 192-bit product.
+#[cold]
+#[inline(never)]
+fn dropped_zeros(a: Decimal, b: Decimal, k: u32) -> bool {
+    let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
+    if ma == 0 || mb == 0 {
+        return true;
+    }
+    let fives = |mut m: u128| {
+        let mut n = 0;
+        while n < k && m % 5 == 0 {
+            m /= 5;
+            n += 1;
+        }
+        n
+    };
+    ma.trailing_zeros() + mb.trailing_zeros() >= k && fives(ma) + fives(mb) >= k
 }
 
 /// `a ÷ b` rounded toward zero to 12 decimal places: the spec's rule for the divisions a report
@@ -160,9 +179,25 @@ mod tests {
     }
 
     #[test]
-    fn products_beyond_decimal_are_refused() {
+    fn products_that_would_round_are_refused() {
         assert_eq!(mul(d("1.5"), d("2"), "t"), Ok(d("3.0")));
         assert!(mul(Decimal::MAX, d("2"), "t").is_err());
+        // 29 significant digits, which rust_decimal would round to 28: in either order (dividing
+        // back by the larger factor cannot tell, the smaller one's last digits lie beyond 28
+        // places).
+        let (small, big) = (d("0.0000000000077"), d("1234567890123456.123456789012"));
+        assert!(mul(big, small, "t").is_err());
+        assert!(mul(small, big, "t").is_err());
+        // A counterexample to the old check (found by the property below): 33 digits whose
+        // last five are not all zeros.
+        assert!(mul(d("1545326304552563.894"), d("6886147093700.00"), "t").is_err());
+        // Far below the smallest Decimal: rounded to zero, so refused.
+        assert!(mul(d("1e-20"), d("1e-20"), "t").is_err());
+        // 29 places whose last digit is a zero: dropping it is exact.
+        assert_eq!(
+            mul(d("0.5000000000000000000000000000"), d("0.2"), "t"),
+            Ok(d("0.1"))
+        );
     }
 
     #[test]
@@ -188,6 +223,35 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A product is refused exactly when `Decimal` cannot hold it: checked against the
+        /// product of mantissas below 2^63, exact in a u128.
+        #[test]
+        fn products_are_exact_or_refused(
+            (ma, sa) in (0u64..1 << 63, 0u32..=28),
+            (mb, sb) in (0u64..1 << 63, 0u32..=28),
+            zeros in 0u32..6,
+            negative: bool,
+        ) {
+            let mb = mb / 10u64.pow(zeros) * 10u64.pow(zeros);
+            let a = Decimal::from_i128_with_scale(i128::from(ma), sa);
+            let b = Decimal::from_i128_with_scale(if negative { -i128::from(mb) } else { i128::from(mb) }, sb);
+            let exact = u128::from(ma) * u128::from(mb);
+            let held = match a.checked_mul(b) {
+                None => false,
+                Some(p) => 10u128
+                    .checked_pow(sa + sb - p.scale())
+                    .and_then(|f| p.mantissa().unsigned_abs().checked_mul(f))
+                    == Some(exact),
+            };
+            match mul(a, b, "t") {
+                Ok(p) => {
+                    proptest::prop_assert!(held);
+                    proptest::prop_assert_eq!(Some(p), a.checked_mul(b));
+                }
+                Err(_) => proptest::prop_assert!(!held),
+            }
+        }
+
         #[test]
         fn the_fast_paths_agree_with_rust_decimal(a in decimal(), b in decimal()) {
             let same = |x: Exact<Decimal>, y: Option<Decimal>| match (x, y) {
