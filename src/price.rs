@@ -1,9 +1,11 @@
-//! Tier arithmetic for one period: `divide`, exact band amounts and the line's one rounding.
+//! Tier arithmetic for one period — `divide`, graduated and volume bands, the line's one
+//! rounding — shared by the evaluator (invoices, `quote`) and the pricing page's curves.
 //!
-//! Invariant: every product and sum is exact ([`crate::exact`]; an intermediate that cannot be
-//! held is [`Overflow`](crate::exact::Overflow), never rounded); a line is rounded once, by [`round_line`].
+//! Invariant: every product, sum and difference is exact ([`crate::exact`]; an intermediate
+//! that cannot be held is [`Overflow`], never rounded); a line is rounded once, by
+//! [`round_line`]; the page's [`exact_amount`] is the same computation without that rounding.
 
-use crate::exact::{add, mul, Exact};
+use crate::exact::{add, mul, subtract, Exact, Overflow};
 use crate::ir::{Feature, Mode, Rounding, Tier};
 use crate::money::round_line;
 
@@ -34,25 +36,34 @@ pub struct Priced {
     pub amount: Decimal,
 }
 
-/// Apply `divide` to an uncovered quantity.
-pub fn divide(f: &Feature, q: Decimal) -> Decimal {
+/// Apply `divide` to an uncovered quantity: whole divided units, rounded up or down.
+pub fn divide(f: &Feature, q: Decimal) -> Exact<Decimal> {
     match &f.divide {
-        None => q,
+        None => Ok(q),
         Some(d) => {
-            let x = q / Decimal::from(d.by);
-            match d.rounding {
+            let x = q
+                .checked_div(Decimal::from(d.by))
+                .ok_or_else(|| Overflow::new(&f.id))?;
+            Ok(match d.rounding {
                 Rounding::Up => x.ceil(),
                 Rounding::Down => x.floor(),
             }
-            .normalize()
+            .normalize())
         }
     }
 }
 
 /// Price an uncovered quantity `q` (raw, before `divide`) of a metered feature.
 pub fn price_feature(f: &Feature, q: Decimal) -> Exact<Priced> {
-    let q = divide(f, q.max(Decimal::ZERO));
+    let q = divide(f, q.max(Decimal::ZERO))?;
     price_tiers(&f.tiers, f.mode, q, &f.id)
+}
+
+/// The exact, unrounded amount in minor units for an uncovered quantity `q` of a metered
+/// feature, or `None` when an intermediate cannot be held exactly: a price curve's point (the
+/// page draws exact values and leaves out what it cannot compute, rather than rounding).
+pub fn exact_amount(f: &Feature, q: Decimal) -> Option<Decimal> {
+    price_feature(f, q).ok().map(|p| p.exact)
 }
 
 /// Price quantity `q ≥ 0` through `tiers` (the last band extends without bound).
@@ -69,7 +80,7 @@ pub fn price_tiers(tiers: &[Tier], mode: Mode, q: Decimal, what: &str) -> Exact<
                     break;
                 }
                 let top = to.map_or(q, |u| q.min(Decimal::from(u)));
-                bands.push(band(t, from, to, top - lower, what)?);
+                bands.push(band(t, from, to, subtract(top, lower, what)?, what)?);
             }
             Mode::Volume => {
                 let fits = to.is_none_or(|u| q <= Decimal::from(u));
@@ -304,11 +315,53 @@ mod tests {
             ("1999", 2, 1),
             ("2000.5", 3, 2),
         ] {
-            assert_eq!(divide(&up, d(q)), Decimal::from(u), "up {q}");
-            assert_eq!(divide(&down, d(q)), Decimal::from(dn), "down {q}");
+            assert_eq!(divide(&up, d(q)), Ok(Decimal::from(u)), "up {q}");
+            assert_eq!(divide(&down, d(q)), Ok(Decimal::from(dn)), "down {q}");
         }
         // 1,001 calls at $5 per started 1,000: $10.
         assert_eq!(price_feature(&up, d("1001")).unwrap().amount, d("1000"));
+    }
+
+    fn metered(mode: Mode, tiers: Vec<Tier>) -> Feature {
+        Feature {
+            id: "feature:x".into(),
+            title: "x".into(),
+            kind: crate::ir::FeatureKind::Balance,
+            base: Decimal::ZERO,
+            mode,
+            aggregate: crate::ir::Aggregate::Sum,
+            tiers,
+            divide: None,
+            grants: vec![],
+            overage: Some(crate::ir::Overage::Bill),
+            cost: None,
+        }
+    }
+
+    /// What the pricing page plots: the exact sum before the line's rounding, or nothing.
+    #[test]
+    fn the_page_gets_exact_amounts_or_none() {
+        let g = metered(
+            Mode::Graduated,
+            vec![tier(Some(10), "1", "100"), tier(None, "2", "50")],
+        );
+        assert_eq!(exact_amount(&g, d("0")), Some(d("100")));
+        assert_eq!(exact_amount(&g, d("10")), Some(d("110")));
+        assert_eq!(exact_amount(&g, d("11")), Some(d("162")));
+        let half_cents = metered(Mode::Graduated, vec![tier(None, "0.05", "0")]);
+        assert_eq!(exact_amount(&half_cents, d("30")), Some(d("1.5")));
+        let v = metered(Mode::Volume, stripe());
+        assert_eq!(exact_amount(&v, d("6")), Some(d("2400")));
+        let huge = metered(
+            Mode::Volume,
+            vec![tier(None, "79228162514264337593543950335", "0")],
+        );
+        assert_eq!(exact_amount(&huge, d("10")), None);
+        let tiny = metered(Mode::Volume, vec![tier(None, "0.0000000000077", "0")]);
+        assert_eq!(
+            exact_amount(&tiny, d("1234567890123456.123456789012")),
+            None
+        );
     }
 
     #[test]
