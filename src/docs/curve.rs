@@ -121,7 +121,7 @@ pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
         .fold(Decimal::ZERO, Decimal::max);
     // A free feature still gets a readable axis: one major unit.
     let y_step = if y_max.is_zero() {
-        words::pow10(plan.currency.exponent)?
+        crate::money::one_major(plan.currency.exponent)?
     } else {
         nice_ceil(y_max.checked_div(Decimal::from(4))?)?
     };
@@ -129,7 +129,10 @@ pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
     let mut y_labels = Vec::new();
     let mut y = Decimal::ZERO;
     while y <= y_end {
-        y_labels.push((y, words::money(y.normalize(), &plan.currency)));
+        y_labels.push((
+            y,
+            crate::money::display(y.normalize(), &plan.currency, crate::money::Whole::Bare),
+        ));
         y = y.checked_add(y_step)?;
     }
     let mut x_labels = Vec::new();
