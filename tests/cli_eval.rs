@@ -45,6 +45,24 @@ fn quote_prices_the_gym_half_session() {
     assert!(text.contains("$200.00"), "{text}");
 }
 
+/// Human money follows the pricing page's symbols and grouping, with the minor digits kept.
+#[test]
+fn human_quotes_show_money_as_the_pages_do() {
+    for (plan, shown) in [("plan:bh@1", "BHD 1.000"), ("plan:jp@1", "¥1,000")] {
+        let out = tariffc()
+            .args([
+                "quote",
+                "tests/corpus/valid/currencies.json",
+                "--plan",
+                plan,
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(shown), "{text}");
+    }
+}
+
 #[test]
 fn quote_over_a_deny_limit_exits_1() {
     let out = tariffc()

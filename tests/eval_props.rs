@@ -4,10 +4,10 @@
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
-use tariffc::eval::period::prorate;
-use tariffc::eval::price::price_tiers;
 use tariffc::ir::{Document, Mode, Tier};
 use tariffc::load::load;
+use tariffc::money::prorate;
+use tariffc::price::price_tiers;
 use tariffc::source::{Source, SourceFormat};
 
 fn doc(path: &str) -> Document {

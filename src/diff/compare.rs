@@ -2,11 +2,12 @@
 
 use super::{pointer, Change};
 use crate::docs::page::{grant_sentence, plan_fee};
-use crate::docs::words::{self, money, Noun};
+use crate::docs::words::{self, Noun};
 use crate::ir::{
     Addon, AddonGrant, Aggregate, Currency, Divide, Feature, FeatureKind, Interval, Mode, Overage,
     Plan, Recharge, Rollover, Rounding, Schedule, Tier,
 };
+use crate::money::{self, Whole};
 use rust_decimal::Decimal;
 
 /// Collects changes under one plan.
@@ -45,10 +46,10 @@ impl Sides<'_> {
         a != b || (self.old.currency != self.new.currency && !a.is_zero())
     }
     fn old_money(&self, minor: Decimal) -> String {
-        money(minor, &self.old.currency)
+        money::display(minor, &self.old.currency, Whole::Bare)
     }
     fn new_money(&self, minor: Decimal) -> String {
-        money(minor, &self.new.currency)
+        money::display(minor, &self.new.currency, Whole::Bare)
     }
 }
 
@@ -186,7 +187,7 @@ fn feature_summary(plan: &Plan, f: &Feature) -> String {
     if !f.base.is_zero() {
         parts.push(format!(
             "{} a {}",
-            money(f.base, &plan.currency),
+            money::display(f.base, &plan.currency, Whole::Bare),
             words::period(plan.interval)
         ));
     }
@@ -218,7 +219,10 @@ fn addon_summary(plan: &Plan, a: &Addon) -> String {
         .map(|g| addon_grant_words(plan, g))
         .collect::<Vec<_>>()
         .join(" and ");
-    format!("{} for {gives}", money(a.price, &plan.currency))
+    format!(
+        "{} for {gives}",
+        money::display(a.price, &plan.currency, Whole::Bare)
+    )
 }
 
 fn addon_grant_words(plan: &Plan, g: &AddonGrant) -> String {

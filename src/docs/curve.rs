@@ -1,12 +1,12 @@
 //! The price curve of a metered feature: total cost of a period against usage, with the tier
 //! boundaries marked, drawn as inline SVG.
 //!
-//! Invariant: every plotted value is computed exactly ([`pricing::period_cost`]) and every label
-//! is formatted from an exact Decimal; `f64` appears only when mapping values to pixels.
+//! Invariant: every plotted value is computed exactly ([`period_cost`], through the evaluator's
+//! own [`crate::price`]) and every label is formatted from an exact Decimal; `f64` appears only
+//! when mapping values to pixels.
 
-use super::pricing;
 use super::words::{self, Noun};
-use crate::ir::{Feature, FeatureKind, Overage, Plan};
+use crate::ir::{Feature, FeatureKind, Overage, Plan, Schedule};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -34,7 +34,7 @@ pub struct Curve {
 
 /// The curve of `f`, or `None` when some value cannot be computed exactly.
 pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
-    let included = pricing::included_per_period(f);
+    let included = included_per_period(f);
     let cap = f.cap().map(Decimal::from);
     let deny = f.overage == Some(Overage::Deny);
     let mut marks = Vec::new();
@@ -104,17 +104,14 @@ pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
     let nudge = x_end.checked_div(Decimal::from(1_000_000))?;
     let mut points = Vec::new();
     for x in xs {
-        let y = pricing::period_cost(f, included, x)?;
+        // A usage whose cost cannot be held exactly gets no point (never a rounded one).
+        let Some(y) = period_cost(f, included, x) else {
+            continue;
+        };
         points.push((x, y));
         if x < x_end {
-            let after = x.checked_add(nudge)?;
-            let y_after = pricing::period_cost(f, included, after)?;
-            if y_after != y && jump(f, x, y, after, y_after)? {
-                // The limit from the right, exactly: the price is linear just after `x`, so
-                // two samples give it (2·f(x+δ) − f(x+2δ)).
-                let y_far = pricing::period_cost(f, included, after.checked_add(nudge)?)?;
-                let right = y_after.checked_mul(Decimal::TWO)?.checked_sub(y_far)?;
-                points.push((x, right.normalize()));
+            if let Some(right) = right_limit(f, included, (x, y), nudge) {
+                points.push((x, right));
             }
         }
     }
@@ -124,7 +121,7 @@ pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
         .fold(Decimal::ZERO, Decimal::max);
     // A free feature still gets a readable axis: one major unit.
     let y_step = if y_max.is_zero() {
-        words::pow10(plan.currency.exponent)?
+        crate::money::one_major(plan.currency.exponent)?
     } else {
         nice_ceil(y_max.checked_div(Decimal::from(4))?)?
     };
@@ -132,7 +129,10 @@ pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
     let mut y_labels = Vec::new();
     let mut y = Decimal::ZERO;
     while y <= y_end {
-        y_labels.push((y, words::money(y.normalize(), &plan.currency)));
+        y_labels.push((
+            y,
+            crate::money::display(y.normalize(), &plan.currency, crate::money::Whole::Bare),
+        ));
         y = y.checked_add(y_step)?;
     }
     let mut x_labels = Vec::new();
@@ -166,6 +166,47 @@ pub fn build(plan: &Plan, f: &Feature, noun: &Noun) -> Option<Curve> {
         y_labels,
         x_labels,
     })
+}
+
+/// Units included every period: the sum of the feature's grants issued every period (signup and
+/// multi-period grants are not assumed).
+fn included_per_period(feature: &Feature) -> Decimal {
+    feature
+        .grants
+        .iter()
+        .filter(|g| g.schedule == Schedule::Every(1))
+        .map(|g| g.amount)
+        .sum()
+}
+
+/// Cost in minor units, exact, of using `used` units in a period that starts with `included`
+/// units of blocks: blocks cover usage beyond the cap (or from the first unit when uncapped),
+/// and the rest is priced by the tiers as if it were the whole period's usage. `None` when a
+/// value cannot be held exactly.
+fn period_cost(feature: &Feature, included: Decimal, used: Decimal) -> Option<Decimal> {
+    let from = feature.cap().map_or(Decimal::ZERO, Decimal::from);
+    let covered = used.checked_sub(from)?.max(Decimal::ZERO).min(included);
+    crate::price::exact_amount(feature, used.checked_sub(covered)?)
+}
+
+/// The cost just after `x` when the curve jumps there (a tier base, a volume band, a divide
+/// step), exactly: the price is linear just after `x`, so two samples a hair apart give the
+/// limit from the right (2·f(x+δ) − f(x+2δ)). `None` when there is no jump, or it cannot be
+/// computed exactly.
+fn right_limit(
+    f: &Feature,
+    included: Decimal,
+    (x, y): (Decimal, Decimal),
+    nudge: Decimal,
+) -> Option<Decimal> {
+    let after = x.checked_add(nudge)?;
+    let y_after = period_cost(f, included, after)?;
+    if y_after == y || !jump(f, x, y, after, y_after)? {
+        return None;
+    }
+    let y_far = period_cost(f, included, after.checked_add(nudge)?)?;
+    let right = y_after.checked_mul(Decimal::TWO)?.checked_sub(y_far)?;
+    Some(right.normalize())
 }
 
 /// Whether the change between `x` and a hair after it is a jump (a tier base, a volume band,
@@ -338,6 +379,51 @@ mod tests {
             vec![(fixtures::d("0.5"), "0.5 included".to_string())]
         );
         assert!(c.points.iter().all(|(_, y)| *y <= c.y_end));
+    }
+
+    fn metered(tiers: Vec<crate::ir::Tier>) -> Feature {
+        Feature {
+            id: "feature:x".into(),
+            title: "X".into(),
+            kind: FeatureKind::Balance,
+            base: Decimal::ZERO,
+            mode: crate::ir::Mode::Graduated,
+            aggregate: crate::ir::Aggregate::Sum,
+            tiers,
+            divide: None,
+            grants: vec![],
+            overage: Some(Overage::Bill),
+            cost: None,
+        }
+    }
+
+    fn per_unit(upto: Option<u64>, price: i64) -> crate::ir::Tier {
+        crate::ir::Tier {
+            upto,
+            price: Decimal::from(price),
+            base: Decimal::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_gym_seed_bills_half_a_session() {
+        let mut f = metered(vec![per_unit(None, 20000)]);
+        f.grants = vec![crate::ir::Grant {
+            amount: Decimal::new(5, 1),
+            schedule: Schedule::Every(1),
+            rollover: crate::ir::Rollover::All,
+            expires_after: None,
+        }];
+        let inc = included_per_period(&f);
+        assert_eq!(period_cost(&f, inc, 1.into()), Some(10000.into()));
+        assert_eq!(period_cost(&f, inc, Decimal::new(5, 1)), Some(0.into()));
+    }
+
+    #[test]
+    fn blocks_extend_a_capped_feature_beyond_its_cap() {
+        let f = metered(vec![per_unit(Some(100), 2)]);
+        assert_eq!(period_cost(&f, 10.into(), 105.into()), Some(200.into()));
+        assert_eq!(period_cost(&f, 10.into(), 115.into()), Some(210.into()));
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //!
 //! Pipeline: [`page::build`] turns the IR into plain-text cards (what each plan says, in words),
 //! then [`md`] or [`html`] lays them out; [`curve`] draws each metered feature's price curve
-//! from exact values computed by [`pricing`]. Output is deterministic: the same IR gives the same
-//! bytes.
+//! from exact values computed by the evaluator's own tier arithmetic ([`crate::price`]). Output
+//! is deterministic: the same IR gives the same bytes.
 
 pub mod curve;
 #[cfg(test)]
@@ -12,7 +12,6 @@ pub(crate) mod fixtures;
 pub mod html;
 pub mod md;
 pub mod page;
-pub mod pricing;
 pub mod words;
 
 use crate::ir::Document;

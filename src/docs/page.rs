@@ -1,14 +1,16 @@
 //! The pricing page as data: what each plan card says, in words, before any markup.
 //!
 //! Invariant: everything here is plain text (the renderers escape it) and is derived from the IR
-//! alone, deterministically and in document order; money is formatted exactly by [`words`].
+//! alone, deterministically and in document order; money is formatted exactly by
+//! [`crate::money::display`], whole amounts bare (`$29`).
 
 use super::curve::{self, Curve};
-use super::words::{self, money, Noun};
+use super::words::{self, Noun};
 use crate::ir::{
     Aggregate, Document, Feature, FeatureKind, Grant, Mode, Overage, Plan, Rollover, Rounding,
     Schedule,
 };
+use crate::money::{self, Whole};
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +104,10 @@ fn card(plan: &Plan) -> Card {
     Card {
         id: plan.id.clone(),
         title: plan.title.clone(),
-        fee: fee.map_or_else(|| "see below".to_string(), |f| money(f, &plan.currency)),
+        fee: fee.map_or_else(
+            || "see below".to_string(),
+            |f| money::display(f, &plan.currency, Whole::Bare),
+        ),
         period: words::period(plan.interval),
         currency: plan.currency.code.to_ascii_uppercase(),
         currency_name: info.map(|i| i.name),
@@ -132,7 +137,7 @@ fn feature_doc(plan: &Plan, f: &Feature) -> FeatureDoc {
     if f.base > Decimal::ZERO {
         lines.push(format!(
             "{} {}",
-            money(f.base, &plan.currency),
+            money::display(f.base, &plan.currency, Whole::Bare),
             words::per_periods(plan.interval, 1)
         ));
     }
@@ -393,8 +398,13 @@ fn scaled_price(price: Decimal, scale: Decimal, plan: &Plan) -> String {
         return "free".to_string();
     }
     price.checked_mul(scale).map_or_else(
-        || format!("{} per unit", money(price, &plan.currency)),
-        |p| money(p, &plan.currency),
+        || {
+            format!(
+                "{} per unit",
+                money::display(price, &plan.currency, Whole::Bare)
+            )
+        },
+        |p| money::display(p, &plan.currency, Whole::Bare),
     )
 }
 
@@ -445,7 +455,7 @@ fn tier_table(plan: &Plan, f: &Feature, noun: &Noun, scale: Decimal, unit: &str)
             row.push(if t.base.is_zero() {
                 "none".to_string()
             } else {
-                money(t.base, &plan.currency)
+                money::display(t.base, &plan.currency, Whole::Bare)
             });
         }
         rows.push(row);
@@ -505,7 +515,7 @@ fn addon_row(plan: &Plan, a: &crate::ir::Addon) -> AddonRow {
     AddonRow {
         id: a.id.clone(),
         title: a.title.clone(),
-        price: money(a.price, &plan.currency),
+        price: money::display(a.price, &plan.currency, Whole::Bare),
         gives,
     }
 }
@@ -518,7 +528,7 @@ fn recharge_line(plan: &Plan, r: &crate::ir::Recharge) -> String {
         Some(a) => format!(
             "the “{}” add-on is bought automatically ({} for {})",
             a.title,
-            money(a.price, &plan.currency),
+            money::display(a.price, &plan.currency, Whole::Bare),
             noun.count(a.pack_size(&r.feature))
         ),
         None => format!("`{}` is bought automatically", r.buy),

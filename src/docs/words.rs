@@ -1,98 +1,19 @@
-//! Words for people: exact money in major units, grouped numbers, nouns from feature titles,
-//! billing periods. Shared by the pricing page and the diff.
+//! Words for people: grouped numbers, nouns from feature titles, billing periods. Shared by the
+//! pricing page and the diff; money is shown by [`crate::money::display`].
 //!
-//! Invariant: every amount is formatted from an exact [`Decimal`]; nothing is rounded. A value
-//! that cannot be held exactly (only possible near `Decimal`'s limits) falls back to minor units
-//! written out, never to an approximation.
+//! Invariant: every number is formatted from an exact [`Decimal`]; nothing is rounded.
 
-use crate::ir::{Currency, Feature, Interval};
+use crate::ir::{Feature, Interval};
 use rust_decimal::Decimal;
 
-/// `10^exp` as a Decimal (`None` beyond Decimal's range).
-pub fn pow10(exp: u32) -> Option<Decimal> {
-    let mut v = Decimal::ONE;
-    for _ in 0..exp {
-        v = v.checked_mul(Decimal::TEN)?;
-    }
-    Some(v)
-}
-
 /// A number with thousands separators, exactly as its scale says: `10000` → `10,000`,
-/// `1234.5` → `1,234.5` (IR decimals are normalized, so no trailing zeros appear).
-pub fn number(d: Decimal) -> String {
-    let text = d.to_string();
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (int, frac) = match digits.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (digits, None),
-    };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
+/// `1234.5` → `1,234.5` (IR decimals are normalized, so no trailing zeros appear); the grouping
+/// money is shown with.
+pub use crate::money::grouped as number;
 
 /// An integer count with thousands separators.
 pub fn count(n: u64) -> String {
     number(Decimal::from(n))
-}
-
-/// The symbol to write before an amount: `$`, `€`, `¥`, `CA$` for other dollars, or the upper-case
-/// code followed by a space when the currency has no symbol of its own in Latin script.
-pub fn symbol(currency: &Currency) -> String {
-    let code = currency.code.to_ascii_uppercase();
-    match crate::currency::lookup(&currency.code) {
-        Some(info) if info.symbol == "$" && currency.code != "usd" => {
-            format!("{}$", code.get(..2).unwrap_or(&code))
-        }
-        Some(info) if !info.symbol.is_empty() && info.symbol != code && latin(&info.symbol) => {
-            let ends_alpha = info.symbol.chars().last().is_some_and(char::is_alphabetic);
-            if ends_alpha {
-                format!("{} ", info.symbol)
-            } else {
-                info.symbol
-            }
-        }
-        _ => format!("{code} "),
-    }
-}
-
-/// A symbol that reads left to right among Latin text: ASCII and the currency-sign blocks
-/// (`£`, `¥`, `€`, `₹`); others (Arabic, Cyrillic abbreviations) give way to the ISO code.
-fn latin(symbol: &str) -> bool {
-    symbol.chars().all(|c| {
-        c.is_ascii() || ('\u{A2}'..='\u{A5}').contains(&c) || ('\u{20A0}'..='\u{20CF}').contains(&c)
-    })
-}
-
-/// Minor units → major units, exactly (`None` only beyond Decimal's range).
-pub fn to_major(minor: Decimal, currency: &Currency) -> Option<Decimal> {
-    minor
-        .checked_div(pow10(currency.exponent)?)
-        .map(|d| d.normalize())
-}
-
-/// Money in major units with the currency's symbol, exact: `$0.10`, `$29`, `¥1,500`, `$0.0005`.
-/// Whole amounts have no decimals; others show at least the currency's minor digits.
-pub fn money(minor: Decimal, currency: &Currency) -> String {
-    let Some(major) = to_major(minor, currency) else {
-        return format!("{} {} minor units", number(minor), currency.code);
-    };
-    let mut shown = major;
-    if major.fract() != Decimal::ZERO && major.scale() < currency.exponent {
-        shown.rescale(currency.exponent);
-    }
-    format!("{}{}", symbol(currency), number(shown))
 }
 
 /// How people name a feature's unit: from its title, lower-cased unless it starts with an
@@ -274,36 +195,6 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
-    }
-
-    fn cur(code: &str, exponent: u32) -> Currency {
-        Currency {
-            code: code.into(),
-            exponent,
-        }
-    }
-
-    #[test]
-    fn money_is_exact_in_major_units() {
-        let usd = cur("usd", 2);
-        assert_eq!(money(d("10"), &usd), "$0.10");
-        assert_eq!(money(d("2900"), &usd), "$29");
-        assert_eq!(money(d("1050"), &usd), "$10.50");
-        assert_eq!(money(d("0.05"), &usd), "$0.0005");
-        assert_eq!(money(d("123456789"), &usd), "$1,234,567.89");
-        assert_eq!(money(d("1500"), &cur("jpy", 0)), "¥1,500");
-        assert_eq!(money(d("1500"), &cur("eur", 2)), "€15");
-        assert_eq!(money(d("1500"), &cur("cad", 2)), "CA$15");
-        assert_eq!(money(d("1234"), &cur("bhd", 3)), "BHD 1.234");
-    }
-
-    #[test]
-    fn numbers_are_grouped() {
-        assert_eq!(number(d("10000")), "10,000");
-        assert_eq!(number(d("1234.5")), "1,234.5");
-        assert_eq!(number(d("0.5")), "0.5");
-        assert_eq!(number(d("100")), "100");
-        assert_eq!(number(d("-1000")), "-1,000");
     }
 
     #[test]

@@ -12,12 +12,12 @@ use super::engine::Shared;
 use super::intern::{lookup, IdEvent, IdKind, Sym};
 use super::outcome::{internal, not_subscribed, Fail, LineError, Note, Rejected};
 use super::period::{carry, close, draft, new_sub, open_period};
-use super::price::Exact;
 use super::state::{Invoice, Life, Sub};
 use super::time::Instant;
 use super::usage::{
     addon_index, buy, check_rule, check_usage, feature_index, recharge_rule, use_feature,
 };
+use crate::exact::Exact;
 use crate::trace::{Inputs, Pos, TraceError};
 use rust_decimal::Decimal;
 

@@ -11,58 +11,11 @@ use super::customer::{Ctx, Customer};
 use super::intern::{lookup, Batch, IdEvent, IdKind, Item, Reader, Sym, Syms};
 use super::outcome::{hint, trace_err, Fail, LineError};
 use super::plan::PlanIndex;
-use super::price::{Exact, Overflow};
 use super::state::Invoice;
 use super::time::Instant;
+use crate::exact::{Exact, Overflow};
 use crate::ir::{Document, Plan};
 use crate::trace::{Inputs, Pos};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// The Fx hash (rustc's): customer ids are hashed once per line, so speed matters more than
-/// resistance to crafted collisions in a local command-line run.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-/// A map keyed by ids or customer names, hashed with [`FxHasher`].
-pub type FxMap<V> = HashMap<String, V, BuildHasherDefault<FxHasher>>;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(w));
-        }
-        let tail = chunks
-            .remainder()
-            .iter()
-            .rev()
-            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-        self.add(tail);
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn finish(&self) -> u64 {
-        // A final mix (murmur3's) so that the low bits, which pick the bucket, depend on every
-        // byte: ids like `cust:1234` differ only in a few bytes.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
-    }
-}
 
 /// How many events [`Engine::take_all`] reads ahead.
 const AHEAD: usize = 16;

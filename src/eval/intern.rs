@@ -7,13 +7,12 @@
 //! appear, each announced by an [`Item::Customer`]. An engine that applies a batch's items
 //! before its events mirrors both tables, so batches can cross a thread boundary.
 
-use super::engine::FxMap;
 use super::outcome::LineError;
 use super::time::Instant;
 use crate::ir::Document;
 use crate::trace::{Event, Kind, Pos, Record};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A plan, feature or add-on name, interned.
 pub type Sym = u32;
@@ -21,7 +20,9 @@ pub type Sym = u32;
 /// The symbol table: names ↔ numbers.
 #[derive(Debug, Clone, Default)]
 pub struct Syms {
-    map: FxMap<Sym>,
+    /// Fx (rustc's hash): names and customer ids are hashed once per line, so speed matters
+    /// more than resistance to crafted collisions in a local command-line run.
+    map: FxHashMap<String, Sym>,
     names: Vec<String>,
     /// How many symbols the document itself holds (they come first).
     pub seeded: usize,
@@ -133,7 +134,8 @@ impl Batch {
 #[derive(Debug, Clone)]
 pub struct Reader {
     syms: Syms,
-    customers: HashMap<String, u32, std::hash::BuildHasherDefault<super::engine::FxHasher>>,
+    /// Customer ids → numbers, in order of first appearance (hashed like [`Syms`]' names).
+    customers: FxHashMap<String, u32>,
 }
 
 impl Default for IdEvent {
@@ -151,7 +153,7 @@ impl Reader {
     pub fn new(doc: &Document) -> Reader {
         Reader {
             syms: Syms::from_doc(doc),
-            customers: HashMap::default(),
+            customers: FxHashMap::default(),
         }
     }
 

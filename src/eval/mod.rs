@@ -2,7 +2,7 @@
 //!
 //! Pipeline: [`trace`] reads a line into an event → [`intern`] numbers its customer and names
 //! (on the reading thread) → [`engine`] applies it to its customer (on the evaluating thread)
-//! ([`state`]: blocks and period aggregates; [`time`]: periods; [`price`]: tier arithmetic) →
+//! ([`state`]: blocks and period aggregates; [`time`]: periods; [`price`](crate::price): tier arithmetic) →
 //! [`report`] renders JSON, [`human`] renders tables. The evaluator sees only the checked IR.
 
 pub mod customer;
@@ -12,13 +12,13 @@ pub mod intern;
 pub mod outcome;
 pub mod period;
 pub mod plan;
-pub mod price;
 pub mod quote;
 pub mod result;
 pub mod state;
 pub mod time;
 pub mod usage;
 
+use crate::exact;
 use crate::trace::{EventSource, JsonLines, ReadError};
 use engine::Engine;
 use intern::{Batch, Reader};
@@ -80,7 +80,7 @@ impl<'d> Simulation<'d> {
     }
 }
 
-fn overflow_message(o: &price::Overflow) -> String {
+fn overflow_message(o: &exact::Overflow) -> String {
     format!(
         "error[arithmetic-overflow]: {} cannot be held exactly",
         o.what
@@ -133,14 +133,14 @@ pub fn simulate<'d>(
 ) -> Result<Simulation<'d>, Failure> {
     let mut engine = Engine::new(doc, options.until);
     engine.inputs = source.inputs();
-    let fatal = |o: price::Overflow| Failure::Fatal(overflow_message(&o));
+    let fatal = |o: exact::Overflow| Failure::Fatal(overflow_message(&o));
     let (read, applied) = std::thread::scope(|scope| {
         let (to_engine, batches) = mpsc::sync_channel::<Batch>(1);
         let (to_reader, spares) = mpsc::channel::<Batch>();
         let engine = &mut engine;
         let worker = std::thread::Builder::new()
             .name("tariffc-evaluate".into())
-            .spawn_scoped(scope, move || -> price::Exact<()> {
+            .spawn_scoped(scope, move || -> exact::Exact<()> {
                 for mut batch in batches {
                     engine.take_all(&mut batch)?;
                     // The reader may be gone already; the spare is then simply dropped.
@@ -165,7 +165,7 @@ pub fn simulate<'d>(
         });
         drop(to_engine);
         let applied = worker.join().unwrap_or_else(|_| {
-            Err(price::Overflow::new(
+            Err(exact::Overflow::new(
                 "the evaluating thread (internal error)",
             ))
         });

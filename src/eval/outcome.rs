@@ -4,8 +4,8 @@
 //! Invariant: a rejection or an invalid line changed nothing; its message is built only when a
 //! report is written (a rejection) or in a cold path (a trace error), never on the hot path.
 
-use super::price::Overflow;
 use super::time::Instant;
+use crate::exact::Overflow;
 use crate::ir::{Aggregate, Document};
 use crate::trace::{Pos, TraceError};
 use rust_decimal::Decimal;

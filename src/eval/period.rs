@@ -5,11 +5,13 @@
 //! usage and add-on lines in the spec's order, each rounded once.
 
 use super::engine::PlanCtx;
-use super::price::{price_feature, round_line, subtract, Exact, Overflow};
 use super::state::{AddonLine, Block, FeatState, Invoice, Life, Line, Source, Sub};
 use super::time::{Anchor, Instant};
 use super::usage::check_rule;
+use crate::exact::{subtract, Exact};
 use crate::ir::{Aggregate, FeatureKind, Plan, Rollover, Schedule};
+use crate::money::{prorate, round_line};
+use crate::price::price_feature;
 use rust_decimal::Decimal;
 
 pub fn new_sub(p: PlanCtx<'_>, life: &Life, t: Instant, feats: Vec<FeatState>) -> Sub {
@@ -134,30 +136,6 @@ pub fn open_period(p: PlanCtx<'_>, sub: &mut Sub, life: &mut Life, k: u32) -> Ex
         check_rule(p, sub, life, ri, start)?;
     }
     Ok(())
-}
-
-/// Round `base × elapsed ÷ length` half away from zero, exactly (integers).
-pub fn prorate(base: Decimal, elapsed: i64, length: i64) -> Exact<Decimal> {
-    let o = || Overflow::new("a prorated base fee");
-    if length <= 0 {
-        return Ok(round_line(base));
-    }
-    let num = base
-        .mantissa()
-        .checked_mul(i128::from(elapsed))
-        .ok_or_else(o)?;
-    let den = 10i128
-        .checked_pow(base.scale())
-        .and_then(|p| p.checked_mul(i128::from(length)))
-        .ok_or_else(o)?;
-    let q = num / den;
-    let r = num % den;
-    let q = if r.checked_mul(2).ok_or_else(o)? >= den {
-        q + 1
-    } else {
-        q
-    };
-    Decimal::try_from_i128_with_scale(q, 0).map_err(|_| o())
 }
 
 /// The invoice of `sub`'s current period, ended at `end` (prorated when before its end).

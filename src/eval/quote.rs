@@ -87,7 +87,7 @@ pub fn quote<'d>(
     ordered.extend(costing);
     let mut engine = Engine::new(doc, None);
     engine.shared.recharge_off = true;
-    let overflow = |o: super::price::Overflow| QuoteError::Overflow(o.what);
+    let overflow = |o: crate::exact::Overflow| QuoteError::Overflow(o.what);
     let customer = Cow::Borrowed("quote");
     engine
         .feed_event(

@@ -10,10 +10,11 @@
 use super::customer::Customer;
 use super::engine::Engine;
 use super::outcome::LineError;
-use super::price::{add, Band, Exact, Overflow};
 use super::state::{self, Sub};
 use super::time::Instant;
-use crate::ir::{Aggregate, Document, FeatureKind};
+use crate::exact::{add, div12, Exact, Overflow};
+use crate::ir::{Aggregate, Currency, Document, FeatureKind};
+use crate::price::Band;
 use crate::trace::{Inputs, Place};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -57,7 +58,7 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invoice<'a> {
     pub plan: &'a str,
-    pub currency: &'a str,
+    pub currency: &'a Currency,
     pub period: Option<(Period, Status)>,
     pub lines: Vec<Line<'a>>,
     /// Σ line amounts, minor units.
@@ -177,9 +178,17 @@ pub struct Summary<'a> {
     pub invalid: usize,
     pub after_until: u64,
     /// Σ invoice totals by currency code (minor units).
-    pub totals: BTreeMap<&'a str, Decimal>,
+    pub totals: BTreeMap<&'a str, CurrencyTotal<'a>>,
     /// By plan, then add-on.
     pub addons: Vec<AddonRow<'a>>,
+}
+
+/// The invoices' total in one currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrencyTotal<'a> {
+    pub currency: &'a Currency,
+    /// Minor units.
+    pub total: Decimal,
 }
 
 /// Purchases and revenue of one add-on of one plan.
@@ -187,7 +196,7 @@ pub struct Summary<'a> {
 pub struct AddonRow<'a> {
     pub plan: &'a str,
     pub addon: &'a str,
-    pub currency: &'a str,
+    pub currency: &'a Currency,
     /// Packs bought (Σ quantity).
     pub purchased: u64,
     /// Packs bought by recharge rules.
@@ -366,8 +375,14 @@ impl<'e, 'd> Results<'e, 'd> {
                 let Some(p) = doc.plans.get(inv.plan) else {
                     continue;
                 };
-                let total = s.totals.entry(p.currency.code.as_str()).or_default();
-                *total = add(*total, inv.total, "a currency total")?;
+                let total = s
+                    .totals
+                    .entry(p.currency.code.as_str())
+                    .or_insert(CurrencyTotal {
+                        currency: &p.currency,
+                        total: Decimal::ZERO,
+                    });
+                total.total = add(total.total, inv.total, "a currency total")?;
                 for l in &inv.lines {
                     let state::Line::Addon(a) = l else { continue };
                     let Some(addon) = p.addons.get(a.addon) else {
@@ -378,7 +393,7 @@ impl<'e, 'd> Results<'e, 'd> {
                         .or_insert_with(|| AddonRow {
                             plan: &p.id,
                             addon: &addon.id,
-                            currency: &p.currency.code,
+                            currency: &p.currency,
                             purchased: 0,
                             auto: 0,
                             recharges: 0,
@@ -401,6 +416,13 @@ impl<'e, 'd> Results<'e, 'd> {
         Ok(s)
     }
 }
+
+/// What an invoice of a plan that cannot be found would name (never happens: invoices are
+/// made from the document's plans).
+static NO_CURRENCY: Currency = Currency {
+    code: String::new(),
+    exponent: 2,
+};
 
 /// An engine invoice as a result (`with_period`: `simulate`'s, with its period and status).
 pub fn invoice<'a>(doc: &'a Document, inv: &'a state::Invoice, with_period: bool) -> Invoice<'a> {
@@ -458,7 +480,7 @@ pub fn invoice<'a>(doc: &'a Document, inv: &'a state::Invoice, with_period: bool
     };
     Invoice {
         plan: p.map_or("", |p| p.id.as_str()),
-        currency: p.map_or("", |p| p.currency.code.as_str()),
+        currency: p.map_or(&NO_CURRENCY, |p| &p.currency),
         period: with_period.then_some((
             Period {
                 start: inv.start,
@@ -469,17 +491,6 @@ pub fn invoice<'a>(doc: &'a Document, inv: &'a state::Invoice, with_period: bool
         lines,
         total: inv.total,
     }
-}
-
-/// Divisions in limits: toward zero, to 12 places.
-fn div12(a: Decimal, b: Decimal) -> Exact<Decimal> {
-    let q = a
-        .checked_div(b)
-        .ok_or_else(|| Overflow::new("a limit division"))?;
-    Ok(
-        q.round_dp_with_strategy(12, rust_decimal::RoundingStrategy::ToZero)
-            .normalize(),
-    )
 }
 
 fn sub_exact(a: Decimal, b: Decimal) -> Exact<Decimal> {
@@ -548,10 +559,10 @@ pub fn limits<'a>(engine: &Engine<'a>, sub: &Sub, until: Instant) -> Exact<Vec<L
                 let Some([_, Some(tb), _, tr]) = balance_row(target)? else {
                     continue;
                 };
-                let remaining = tr.map(|r| div12(r, per)).transpose()?;
+                let remaining = tr.map(|r| div12(r, per, "a limit division")).transpose()?;
                 [
                     Some(st.used),
-                    Some(div12(tb, per)?),
+                    Some(div12(tb, per, "a limit division")?),
                     remaining.map(|r| add(st.used, r, "a limit")).transpose()?,
                     remaining,
                 ]

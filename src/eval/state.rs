@@ -8,8 +8,9 @@
 //! plan; it grows with features, never with events.
 
 use super::intern::Sym;
-use super::price::{add, less, minus, Exact, Overflow, Priced};
 use super::time::{Anchor, Instant};
+use crate::exact::{add, less, minus, Exact, Overflow};
+use crate::price::Priced;
 use rust_decimal::Decimal;
 
 /// Where a block came from (its rank in the draw-down order).

@@ -7,10 +7,11 @@
 use super::engine::PlanCtx;
 use super::intern::{lookup, Sym, Syms};
 use super::outcome::{agg_name, hint, internal, trace_err, Fail, Reason};
-use super::price::{add, less, mul, round_line, subtract, Exact, Overflow};
 use super::state::{ceil_div, AddonLine, Block, Life, Source, Sub};
 use super::time::Instant;
+use crate::exact::{add, less, mul, subtract, Exact, Overflow};
 use crate::ir::{Aggregate, FeatureKind};
+use crate::money::round_line;
 use rust_decimal::Decimal;
 
 #[inline]

@@ -1,55 +1,23 @@
 //! Human output: the same content as the JSON report, as aligned tables, money in major units.
 //!
 //! Invariant: no information only here (it is a view of the JSON report's data); money is
-//! printed with the currency's symbol and exponent ("$100.00"), never rounded again.
+//! printed by [`money::display`] with at least the currency's minor digits ("$100.00"), never
+//! rounded again.
 
 use super::json_out::dec;
 use super::WriteError;
 use crate::eval::result::{CustomerResult, Invoice, Line, Results};
 use crate::eval::time::Instant;
+use crate::ir::Currency;
+use crate::money::{self, Whole};
 use crate::trace::Place;
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
-/// Money in major units with the currency's symbol: 10000 usd → "$100.00".
-pub fn major(minor: Decimal, currency: &str) -> String {
-    let info = crate::currency::lookup(currency);
-    let exp = info.as_ref().map_or(2, |i| i.exponent);
-    let mut v = minor;
-    if v.set_scale(exp).is_err() {
-        v = minor;
-    }
-    let digits = format!("{:.*}", exp as usize, v.abs());
-    let sign = if v.is_sign_negative() && !v.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    match info {
-        Some(i) if !i.symbol.is_empty() => format!("{sign}{}{digits}", i.symbol),
-        _ => format!("{sign}{digits} {}", currency.to_uppercase()),
-    }
-}
-
-/// A unit price in major units, exactly (never rounded): 20000 usd → "$200.00",
-/// 0.05 usd → "$0.0005".
-pub fn major_price(minor: Decimal, currency: &str) -> String {
-    let info = crate::currency::lookup(currency);
-    let exp = info.as_ref().map_or(2, |i| i.exponent);
-    let n = minor.normalize();
-    let mut v = n;
-    if v.set_scale(n.scale() + exp).is_err() {
-        return format!("{} {}", dec(minor), currency.to_uppercase());
-    }
-    let v = if v.scale() < exp { v } else { v.normalize() };
-    let mut v = v;
-    if v.scale() < exp {
-        v.rescale(exp);
-    }
-    match info {
-        Some(i) if !i.symbol.is_empty() => format!("{}{v}", i.symbol),
-        _ => format!("{v} {}", currency.to_uppercase()),
-    }
+/// Money as reports show it ([`money::display`]): the currency's minor digits even on whole
+/// amounts, "$100.00"; unit prices exactly, "$0.0005".
+fn major(minor: Decimal, currency: &Currency) -> String {
+    money::display(minor, currency, Whole::WithMinorDigits)
 }
 
 /// A table: a header and rows, columns padded; `right` marks right-aligned columns.
@@ -155,13 +123,10 @@ pub fn invoice(inv: &Invoice<'_>, out: &mut String, indent: &str) {
                             Some(to) => format!("{}–{to}", b.from),
                             None => format!(">{}", b.from),
                         };
-                        let mut s = format!(
-                            "{} × {} ({range})",
-                            dec(b.quantity),
-                            major_price(b.price, cur)
-                        );
+                        let mut s =
+                            format!("{} × {} ({range})", dec(b.quantity), major(b.price, cur));
                         if !b.base.is_zero() {
-                            let _ = write!(s, " + {}", major_price(b.base, cur));
+                            let _ = write!(s, " + {}", major(b.base, cur));
                         }
                         s
                     })
@@ -336,8 +301,8 @@ pub fn simulation(results: &Results<'_, '_>, w: &mut dyn std::io::Write) -> Resu
         s.invalid,
         s.after_until
     );
-    for (cur, t) in &s.totals {
-        let _ = writeln!(out, "  total {cur}: {}", major(*t, cur));
+    for (code, t) in &s.totals {
+        let _ = writeln!(out, "  total {code}: {}", major(t.total, t.currency));
     }
     if !s.addons.is_empty() {
         let mut t = Table::new(
@@ -373,22 +338,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_in_major_units() {
-        assert_eq!(major(Decimal::from(10000), "usd"), "$100.00");
-        assert_eq!(major(Decimal::from(7), "usd"), "$0.07");
-        assert_eq!(major(Decimal::from(500), "jpy"), "¥500");
-        assert_eq!(
-            major(Decimal::from(1234), "bhd"),
-            format!("{}1.234", crate::currency::lookup("bhd").unwrap().symbol)
-        );
-    }
-
-    #[test]
-    fn unit_prices_in_major_units_are_exact() {
-        assert_eq!(major_price(Decimal::from(20000), "usd"), "$200.00");
-        assert_eq!(major_price(Decimal::new(5, 2), "usd"), "$0.0005");
-        assert_eq!(major_price(Decimal::new(25, 1), "usd"), "$0.025");
-        assert_eq!(major_price(Decimal::from(7), "jpy"), "¥7");
+    fn money_shows_the_minor_digits() {
+        let cur = |code: &str, exponent| Currency {
+            code: code.into(),
+            exponent,
+        };
+        let usd = cur("usd", 2);
+        assert_eq!(major(Decimal::from(10000), &usd), "$100.00");
+        assert_eq!(major(Decimal::from(7), &usd), "$0.07");
+        assert_eq!(major(Decimal::new(5, 2), &usd), "$0.0005");
+        assert_eq!(major(Decimal::from(123456), &usd), "$1,234.56");
+        assert_eq!(major(Decimal::from(500), &cur("jpy", 0)), "¥500");
+        assert_eq!(major(Decimal::from(1234), &cur("bhd", 3)), "BHD 1.234");
+        assert_eq!(major(Decimal::from(1500), &cur("cad", 2)), "CA$15.00");
     }
 
     #[test]

@@ -9,9 +9,10 @@
 
 use super::json_out::{dec, JsonOut};
 use super::{minor_units, WriteError};
-use crate::eval::price::{Band, Exact};
 use crate::eval::result::{CustomerResult, Invoice, Line, Note, Results, Summary};
 use crate::eval::time::Instant;
+use crate::exact::Exact;
+use crate::price::Band;
 use crate::trace::Place;
 use rust_decimal::Decimal;
 use std::io::Write;
@@ -113,7 +114,7 @@ fn line(j: &mut JsonOut, line: &Line<'_>) -> Exact<()> {
 pub fn invoice(j: &mut JsonOut, inv: &Invoice<'_>) -> Exact<()> {
     j.obj();
     j.key("plan").str(inv.plan);
-    j.key("currency").str(inv.currency);
+    j.key("currency").str(&inv.currency.code);
     if let Some((period, status)) = &inv.period {
         j.key("period").obj();
         j.key("start").time(period.start);
@@ -208,7 +209,7 @@ fn closing(j: &mut JsonOut, invalid: &[Note<'_>], s: &Summary<'_>) -> Exact<()> 
     j.key("totals").obj();
     for (code, t) in &s.totals {
         j.key(code);
-        money(j, *t)?;
+        money(j, t.total)?;
     }
     j.end_obj();
     j.key("addons").arr();
@@ -216,7 +217,7 @@ fn closing(j: &mut JsonOut, invalid: &[Note<'_>], s: &Summary<'_>) -> Exact<()> 
         j.obj();
         j.key("plan").str(a.plan);
         j.key("addon").str(a.addon);
-        j.key("currency").str(a.currency);
+        j.key("currency").str(&a.currency.code);
         j.key("purchased").int(a.purchased);
         j.key("auto").int(a.auto);
         j.key("recharges").int(a.recharges);
@@ -276,7 +277,7 @@ fn stream_blocks(
                 let handle = scope.spawn(|| customers_into(&mut second, results, mid..end, each));
                 let first = customers_into(j, results, start..mid, each);
                 let other = handle.join().unwrap_or_else(|_| {
-                    Err(crate::eval::price::Overflow::new(
+                    Err(crate::exact::Overflow::new(
                         "the report's writing thread (internal error)",
                     ))
                 });

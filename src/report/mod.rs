@@ -9,7 +9,7 @@ pub mod human;
 pub mod json;
 pub mod json_out;
 
-use crate::eval::price::{Exact, Overflow};
+use crate::exact::{Exact, Overflow};
 use rust_decimal::Decimal;
 
 /// Why a report could not be written.
@@ -54,5 +54,5 @@ impl std::fmt::Display for WriteError {
 
 /// A rounded money amount as a report's integer (64 bits).
 pub fn minor_units(d: Decimal) -> Exact<i64> {
-    i64::try_from(d.round()).map_err(|_| Overflow::new("a money amount beyond 64 bits"))
+    crate::money::to_i64(d)
 }

@@ -549,9 +549,7 @@ fn plan_context(items: &[P<'_>]) -> PlanContext {
 /// `100.00` with exponent 2 → `10000`; exact, normalized, in JSON number syntax.
 pub(crate) fn to_minor_units(major: &str, exponent: u32) -> Option<String> {
     let value = Decimal::from_str_exact(major).ok()?;
-    let scale = Decimal::from(10u64.checked_pow(exponent)?);
-    let minor = value.checked_mul(scale)?.normalize();
-    Some(minor.to_string())
+    Some(crate::money::from_major(value, exponent)?.to_string())
 }
 
 /// Undo JSON string escapes; on a bad one, its byte offset, length and a message.

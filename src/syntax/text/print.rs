@@ -11,6 +11,7 @@ use crate::ir::{
     Addon, AddonGrant, Aggregate, Document, Feature, Interval, Mode, Overage, Plan, Recharge,
     Rollover, Rounding, Schedule, Tier,
 };
+use crate::money::{self, Whole};
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
 
@@ -71,7 +72,7 @@ fn feature(f: &Feature, ctx: &Ctx) -> String {
     let name = f.id.strip_prefix("feature:").unwrap_or(&f.id);
     let mut lines: Vec<String> = Vec::new();
     if !f.base.is_zero() {
-        lines.push(format!("base {}", money(f.base, ctx.exponent)));
+        lines.push(format!("base {}", amount(f.base, ctx.exponent)));
     }
     if f.mode == Mode::Volume {
         lines.push("mode volume".to_string());
@@ -152,19 +153,19 @@ fn overage(o: Overage) -> &'static str {
 fn charge(t: &Tier, ctx: &Ctx) -> String {
     match (t.price.is_zero(), t.base.is_zero()) {
         (true, true) => "free".to_string(),
-        (false, true) => format!("{} per unit", money(t.price, ctx.exponent)),
-        (true, false) => format!("{} flat", money(t.base, ctx.exponent)),
+        (false, true) => format!("{} per unit", amount(t.price, ctx.exponent)),
+        (true, false) => format!("{} flat", amount(t.base, ctx.exponent)),
         (false, false) => format!(
             "{} per unit + {} flat",
-            money(t.price, ctx.exponent),
-            money(t.base, ctx.exponent)
+            amount(t.price, ctx.exponent),
+            amount(t.base, ctx.exponent)
         ),
     }
 }
 
 fn addon(a: &Addon, ctx: &Ctx) -> String {
     let name = a.id.strip_prefix("addon:").unwrap_or(&a.id);
-    let mut lines = vec![format!("price {}", money(a.price, ctx.exponent))];
+    let mut lines = vec![format!("price {}", amount(a.price, ctx.exponent))];
     lines.extend(a.grants.iter().map(|g| addon_grant(g, ctx)));
     block("addon", name, title(&a.title, &a.id), &lines)
 }
@@ -249,22 +250,15 @@ pub fn quote(s: &str) -> String {
     out
 }
 
-/// Minor units → major units with at least the currency's decimals: 10000 (usd) → `100.00`.
-pub fn money(minor: Decimal, exponent: u32) -> String {
-    let minor = minor.normalize();
-    let mut major = minor;
-    // Moving the decimal point is exact; it fails only beyond 28 decimals, which checked
-    // amounts (at most 12) never reach. Division is the exact fallback when representable.
-    if major.set_scale(minor.scale() + exponent).is_err() {
-        major = 10u64
-            .checked_pow(exponent)
-            .and_then(|p| minor.checked_div(Decimal::from(p)))
-            .unwrap_or(minor);
+/// Minor units → major units with at least the currency's decimals, as [`money::display`]
+/// shows them without the symbol and grouping: 10000 (usd) → `100.00`, 0.5 → `0.005`.
+fn amount(minor: Decimal, exponent: u32) -> String {
+    match money::major_shown(minor, exponent, Whole::WithMinorDigits) {
+        Some(major) => major.to_string(),
+        // Only beyond 28 decimal places, which checked amounts (at most 12, exponents at most
+        // 4) never reach.
+        None => minor.to_string(),
     }
-    if major.scale() < exponent {
-        major.rescale(exponent);
-    }
-    major.to_string()
 }
 
 #[cfg(test)]
@@ -277,14 +271,14 @@ mod tests {
     }
 
     #[test]
-    fn money_is_major_units_with_the_currency_decimals() {
-        assert_eq!(money(d("10000"), 2), "100.00");
-        assert_eq!(money(d("20000"), 2), "200.00");
-        assert_eq!(money(d("5"), 2), "0.05");
-        assert_eq!(money(d("0.5"), 2), "0.005");
-        assert_eq!(money(d("1500"), 0), "1500");
-        assert_eq!(money(d("0"), 2), "0.00");
-        assert_eq!(money(d("1234"), 3), "1.234");
+    fn amounts_are_major_units_with_the_currency_decimals() {
+        assert_eq!(amount(d("10000"), 2), "100.00");
+        assert_eq!(amount(d("20000"), 2), "200.00");
+        assert_eq!(amount(d("5"), 2), "0.05");
+        assert_eq!(amount(d("0.5"), 2), "0.005");
+        assert_eq!(amount(d("1500"), 0), "1500");
+        assert_eq!(amount(d("0"), 2), "0.00");
+        assert_eq!(amount(d("1234"), 3), "1.234");
     }
 
     #[test]

@@ -1,149 +1,15 @@
-//! Tier arithmetic for one period: exact band amounts and the one rounding per line.
+//! Tier arithmetic for one period — `divide`, graduated and volume bands, the line's one
+//! rounding — shared by the evaluator (invoices, `quote`) and the pricing page's curves.
 //!
-//! Invariant: every product and sum is exact (`checked_*`; an intermediate that cannot be held
-//! is [`Overflow`], never rounded); [`round_line`] is the only place money is rounded.
+//! Invariant: every product, sum and difference is exact ([`crate::exact`]; an intermediate
+//! that cannot be held is [`Overflow`], never rounded); a line is rounded once, by
+//! [`round_line`]; the page's [`exact_amount`] is the same computation without that rounding.
 
+use crate::exact::{add, mul, subtract, Exact, Overflow};
 use crate::ir::{Feature, Mode, Rounding, Tier};
+use crate::money::round_line;
 
-use rust_decimal::{Decimal, RoundingStrategy};
-
-/// An intermediate that `rust_decimal` cannot hold exactly.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Overflow {
-    /// What was being computed, e.g. `feature:api usage`.
-    pub what: String,
-}
-
-impl Overflow {
-    pub fn new(what: impl Into<String>) -> Overflow {
-        Overflow { what: what.into() }
-    }
-}
-
-pub type Exact<T> = Result<T, Overflow>;
-
-/// Round an exact line amount once, half away from zero, to whole minor units.
-pub fn round_line(exact: Decimal) -> Decimal {
-    exact
-        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-        .normalize()
-}
-
-/// A decimal's sign, scale and 96-bit magnitude, read in one go.
-#[inline]
-fn unpack(d: Decimal) -> (bool, u32, u128) {
-    let v = u128::from_le_bytes(d.serialize());
-    let flags = (v & 0xFFFF_FFFF) as u32;
-    (flags >> 31 == 1, (flags >> 16) & 0xFF, v >> 32)
-}
-
-/// `a ± b` when both have one scale and the result fits in 96 bits: exactly what
-/// `checked_add` gives (a zero is never negative), on the magnitudes, without its general
-/// path. The usage path runs on these; `None` sends the caller to `rust_decimal`.
-#[inline]
-fn same_scale(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
-    let (na, sa, ma) = unpack(a);
-    let (nb, sb, mb) = unpack(b);
-    if sa != sb {
-        return None;
-    }
-    let nb = nb != negate_b;
-    // Magnitudes are below 2^96, so neither the sum nor the difference wraps.
-    let (negative, m) = if na == nb {
-        (na, ma + mb)
-    } else if ma >= mb {
-        (na, ma - mb)
-    } else {
-        (nb, mb - ma)
-    };
-    if m >> 96 != 0 {
-        return None;
-    }
-    let part = |shift: u32| ((m >> shift) & 0xFFFF_FFFF) as u32;
-    Some(Decimal::from_parts(
-        part(0),
-        part(32),
-        part(64),
-        negative,
-        sa,
-    ))
-}
-
-/// `a + b`, or [`Overflow`] naming `what`.
-#[inline]
-pub fn add(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
-    match same_scale(a, b, false) {
-        Some(s) => Ok(s),
-        None => add_slow(a, b, what),
-    }
-}
-
-/// `a + b` by `rust_decimal`'s general path, kept out of line so the fast path inlines.
-#[cold]
-#[inline(never)]
-fn add_slow(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
-    a.checked_add(b).ok_or_else(|| Overflow::new(what))
-}
-
-/// `a − b`, or [`Overflow`] naming `what`.
-#[inline]
-pub fn subtract(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
-    match same_scale(a, b, true) {
-        Some(s) => Ok(s),
-        None => add_slow(a, -b, what),
-    }
-}
-
-/// `a − b` where the difference is known to fit (units drawn from a balance that holds them).
-#[inline]
-pub fn minus(a: Decimal, b: Decimal) -> Decimal {
-    match same_scale(a, b, true) {
-        Some(d) => d,
-        None => minus_slow(a, b),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn minus_slow(a: Decimal, b: Decimal) -> Decimal {
-    a - b
-}
-
-/// `a < b`; compares magnitudes when the scales agree (the common case on the usage path).
-#[inline]
-pub fn less(a: Decimal, b: Decimal) -> bool {
-    let (na, sa, ma) = unpack(a);
-    let (nb, sb, mb) = unpack(b);
-    if sa != sb {
-        return less_slow(a, b);
-    }
-    match (na, nb) {
-        (false, false) => ma < mb,
-        (true, true) => ma > mb,
-        // −x < +y unless both are zero.
-        (true, false) => ma != 0 || mb != 0,
-        (false, true) => false,
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn less_slow(a: Decimal, b: Decimal) -> bool {
-    a < b
-}
-
-/// `a × b`, exact, or [`Overflow`] naming `what`.
-pub fn mul(a: Decimal, b: Decimal, what: &str) -> Exact<Decimal> {
-    let p = a.checked_mul(b).ok_or_else(|| Overflow::new(what))?;
-    // rust_decimal rounds products beyond 28 digits; check that it did not.
-    if p.scale() < a.scale() + b.scale() && !a.is_zero() && !b.is_zero() {
-        let back = p.checked_div(b).ok_or_else(|| Overflow::new(what))?;
-        if back != a {
-            return Err(Overflow::new(what));
-        }
-    }
-    Ok(p)
-}
+use rust_decimal::Decimal;
 
 /// One tier's share of a priced quantity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,25 +36,34 @@ pub struct Priced {
     pub amount: Decimal,
 }
 
-/// Apply `divide` to an uncovered quantity.
-pub fn divide(f: &Feature, q: Decimal) -> Decimal {
+/// Apply `divide` to an uncovered quantity: whole divided units, rounded up or down.
+pub fn divide(f: &Feature, q: Decimal) -> Exact<Decimal> {
     match &f.divide {
-        None => q,
+        None => Ok(q),
         Some(d) => {
-            let x = q / Decimal::from(d.by);
-            match d.rounding {
+            let x = q
+                .checked_div(Decimal::from(d.by))
+                .ok_or_else(|| Overflow::new(&f.id))?;
+            Ok(match d.rounding {
                 Rounding::Up => x.ceil(),
                 Rounding::Down => x.floor(),
             }
-            .normalize()
+            .normalize())
         }
     }
 }
 
 /// Price an uncovered quantity `q` (raw, before `divide`) of a metered feature.
 pub fn price_feature(f: &Feature, q: Decimal) -> Exact<Priced> {
-    let q = divide(f, q.max(Decimal::ZERO));
+    let q = divide(f, q.max(Decimal::ZERO))?;
     price_tiers(&f.tiers, f.mode, q, &f.id)
+}
+
+/// The exact, unrounded amount in minor units for an uncovered quantity `q` of a metered
+/// feature, or `None` when an intermediate cannot be held exactly: a price curve's point (the
+/// page draws exact values and leaves out what it cannot compute, rather than rounding).
+pub fn exact_amount(f: &Feature, q: Decimal) -> Option<Decimal> {
+    price_feature(f, q).ok().map(|p| p.exact)
 }
 
 /// Price quantity `q ≥ 0` through `tiers` (the last band extends without bound).
@@ -205,7 +80,7 @@ pub fn price_tiers(tiers: &[Tier], mode: Mode, q: Decimal, what: &str) -> Exact<
                     break;
                 }
                 let top = to.map_or(q, |u| q.min(Decimal::from(u)));
-                bands.push(band(t, from, to, top - lower, what)?);
+                bands.push(band(t, from, to, subtract(top, lower, what)?, what)?);
             }
             Mode::Volume => {
                 let fits = to.is_none_or(|u| q <= Decimal::from(u));
@@ -304,8 +179,6 @@ mod tests {
         assert_eq!(amount(&t, Mode::Graduated, "30"), Decimal::from(2));
         assert_eq!(amount(&t, Mode::Graduated, "10"), Decimal::from(1));
         assert_eq!(amount(&t, Mode::Graduated, "9"), Decimal::ZERO);
-        assert_eq!(round_line(d("-1.5")), d("-2"));
-        assert_eq!(round_line(d("2.4999")), d("2"));
     }
 
     #[test]
@@ -442,11 +315,53 @@ mod tests {
             ("1999", 2, 1),
             ("2000.5", 3, 2),
         ] {
-            assert_eq!(divide(&up, d(q)), Decimal::from(u), "up {q}");
-            assert_eq!(divide(&down, d(q)), Decimal::from(dn), "down {q}");
+            assert_eq!(divide(&up, d(q)), Ok(Decimal::from(u)), "up {q}");
+            assert_eq!(divide(&down, d(q)), Ok(Decimal::from(dn)), "down {q}");
         }
         // 1,001 calls at $5 per started 1,000: $10.
         assert_eq!(price_feature(&up, d("1001")).unwrap().amount, d("1000"));
+    }
+
+    fn metered(mode: Mode, tiers: Vec<Tier>) -> Feature {
+        Feature {
+            id: "feature:x".into(),
+            title: "x".into(),
+            kind: crate::ir::FeatureKind::Balance,
+            base: Decimal::ZERO,
+            mode,
+            aggregate: crate::ir::Aggregate::Sum,
+            tiers,
+            divide: None,
+            grants: vec![],
+            overage: Some(crate::ir::Overage::Bill),
+            cost: None,
+        }
+    }
+
+    /// What the pricing page plots: the exact sum before the line's rounding, or nothing.
+    #[test]
+    fn the_page_gets_exact_amounts_or_none() {
+        let g = metered(
+            Mode::Graduated,
+            vec![tier(Some(10), "1", "100"), tier(None, "2", "50")],
+        );
+        assert_eq!(exact_amount(&g, d("0")), Some(d("100")));
+        assert_eq!(exact_amount(&g, d("10")), Some(d("110")));
+        assert_eq!(exact_amount(&g, d("11")), Some(d("162")));
+        let half_cents = metered(Mode::Graduated, vec![tier(None, "0.05", "0")]);
+        assert_eq!(exact_amount(&half_cents, d("30")), Some(d("1.5")));
+        let v = metered(Mode::Volume, stripe());
+        assert_eq!(exact_amount(&v, d("6")), Some(d("2400")));
+        let huge = metered(
+            Mode::Volume,
+            vec![tier(None, "79228162514264337593543950335", "0")],
+        );
+        assert_eq!(exact_amount(&huge, d("10")), None);
+        let tiny = metered(Mode::Volume, vec![tier(None, "0.0000000000077", "0")]);
+        assert_eq!(
+            exact_amount(&tiny, d("1234567890123456.123456789012")),
+            None
+        );
     }
 
     #[test]
@@ -456,35 +371,5 @@ mod tests {
         let t = vec![tier(None, "0.0000000000077", "0")];
         let r = price_tiers(&t, Mode::Graduated, d("1234567890123456.123456789012"), "x");
         assert!(r.is_err());
-    }
-
-    fn decimal() -> impl proptest::strategy::Strategy<Value = Decimal> {
-        use proptest::prelude::*;
-        // Small and huge mantissas, scales that agree often and sometimes not.
-        (
-            prop_oneof![-1_000_000i128..1_000_000, any::<i128>()],
-            prop_oneof![Just(0u32), Just(2), 0u32..=28],
-        )
-            .prop_map(|(m, scale)| {
-                let m = m % (1i128 << 96);
-                Decimal::try_from_i128_with_scale(m, scale).unwrap_or(Decimal::ZERO)
-            })
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_fast_paths_agree_with_rust_decimal(a in decimal(), b in decimal()) {
-            let same = |x: Exact<Decimal>, y: Option<Decimal>| match (x, y) {
-                (Ok(x), Some(y)) => x == y && x.scale() == y.scale(),
-                (Err(_), None) => true,
-                _ => false,
-            };
-            proptest::prop_assert!(same(add(a, b, "t"), a.checked_add(b)));
-            proptest::prop_assert!(same(subtract(a, b, "t"), a.checked_sub(b)));
-            proptest::prop_assert_eq!(less(a, b), a < b);
-            if let Some(d) = a.checked_sub(b) {
-                proptest::prop_assert_eq!(minus(a, b), d);
-            }
-        }
     }
 }
