@@ -1,5 +1,7 @@
 //! What the fuzz targets share.
 
+pub mod trace_line;
+
 use tariffc::load::load;
 use tariffc::render::{self, FileDiagnostics};
 use tariffc::source::{Source, SourceFormat};
