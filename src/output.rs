@@ -145,6 +145,12 @@ pub fn write_dir<E>(
     };
     let old = match std::fs::symlink_metadata(dir) {
         Ok(meta) if meta.is_dir() => Some(meta.permissions()),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(StreamError::Output(CliError::new(format!(
+                "cannot write `{}`: it is a symbolic link; name the directory itself",
+                dir.display()
+            ))))
+        }
         Ok(_) => {
             return Err(StreamError::Output(CliError::new(format!(
                 "cannot write `{}`: it exists and is not a directory",
@@ -406,6 +412,18 @@ mod tests {
             fill(&["a.csv"]),
         ));
         assert!(r.contains("no/tables`: "), "{r}");
+        // A symbolic link is not followed (renaming would replace the link, not its target).
+        #[cfg(unix)]
+        {
+            let link = parent.path().join("link");
+            std::os::unix::fs::symlink(parent.path(), &link).unwrap();
+            let r = message(write_dir(&link, fill(&["a.csv"])));
+            assert!(
+                r.ends_with("it is a symbolic link; name the directory itself"),
+                "{r}"
+            );
+            std::fs::remove_file(&link).unwrap();
+        }
         // A name that is not a directory's.
         for odd in [".", "..", "/"] {
             let r = message(write_dir(Path::new(odd), fill(&["a.csv"])));
