@@ -440,6 +440,8 @@ pub struct Batches<'r, 'e, 'd> {
     tables: Vec<TableBuilder>,
     ready: VecDeque<(Table, RecordBatch)>,
     rows: usize,
+    /// Why the tables could not be set up, reported by the first `next`.
+    setup: Option<WriteError>,
     /// Set by an error: the iterator then ends.
     failed: bool,
 }
@@ -456,9 +458,9 @@ impl<'r, 'e, 'd> Batches<'r, 'e, 'd> {
             .iter()
             .map(|&t| TableBuilder::new(t))
             .collect::<Result<Vec<_>, _>>();
-        let (tables, failed) = match tables {
-            Ok(t) => (t, false),
-            Err(_) => (Vec::new(), true),
+        let (tables, setup) = match tables {
+            Ok(t) => (t, None),
+            Err(e) => (Vec::new(), Some(e)),
         };
         Batches {
             results,
@@ -466,7 +468,8 @@ impl<'r, 'e, 'd> Batches<'r, 'e, 'd> {
             tables,
             ready: VecDeque::new(),
             rows: rows.max(1),
-            failed,
+            setup,
+            failed: false,
         }
     }
 
@@ -717,9 +720,9 @@ impl Iterator for Batches<'_, '_, '_> {
             if self.failed {
                 return None;
             }
-            if self.tables.is_empty() {
+            if let Some(e) = self.setup.take() {
                 self.failed = true;
-                return Some(Err(WriteError::internal("the tables' columns")));
+                return Some(Err(e));
             }
             if self.stage == Stage::Done {
                 return None;
