@@ -5,8 +5,8 @@
 
 use crate::cli::{CliError, CmdResult, Exit, Global};
 use crate::eval::{self, Failure, Options};
-use crate::output::{stream, StreamError};
-use crate::report::{human, json, WriteError};
+use crate::output::{stream, write_dir, StreamError};
+use crate::report::{human, json, tables, WriteError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -54,6 +54,26 @@ pub enum Format {
 }
 
 pub fn run(args: &Args, global: &Global) -> CmdResult {
+    // Tables are a directory: its name is needed before anything is read.
+    let tables_dir = match args.format {
+        Format::Csv | Format::Parquet => match args.output.as_deref() {
+            Some(dir) if dir != std::path::Path::new("-") => Some(dir),
+            _ => {
+                return Err(CliError::with_help(
+                    format!(
+                        "`--format {}` writes a directory of tables, not standard output",
+                        if args.format == Format::Csv {
+                            "csv"
+                        } else {
+                            "parquet"
+                        }
+                    ),
+                    "name the directory with `-o DIR`",
+                ))
+            }
+        },
+        _ => None,
+    };
     let until = args
         .until
         .as_deref()
@@ -122,7 +142,15 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
         Format::Jsonl => stream(args.output.as_deref(), |w| json::report_lines(&results, w)),
         Format::Human => stream(args.output.as_deref(), |w| human::simulation(&results, w)),
         Format::Csv | Format::Parquet => {
-            return Err(CliError::new("result tables are not written yet"));
+            let format = if args.format == Format::Csv {
+                tables::Format::Csv
+            } else {
+                tables::Format::Parquet
+            };
+            match tables_dir {
+                Some(dir) => write_dir(dir, |tmp| tables::write(&results, format, tmp)),
+                None => return Err(CliError::new("no directory for the tables")),
+            }
         }
     };
     match written {

@@ -199,7 +199,14 @@ fn closing(j: &mut JsonOut, invalid: &[Note<'_>], s: &Summary<'_>) -> Exact<()> 
         note(j, e);
     }
     j.end_arr();
-    j.key("summary").obj();
+    j.key("summary");
+    summary(j, s)?;
+    Ok(())
+}
+
+/// The report's `summary` object.
+pub fn summary(j: &mut JsonOut, s: &Summary<'_>) -> Exact<()> {
+    j.obj();
     j.key("customers").int(s.customers);
     j.key("invoices").int(s.invoices);
     j.key("events").int(s.events);

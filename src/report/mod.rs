@@ -8,6 +8,7 @@
 pub mod human;
 pub mod json;
 pub mod json_out;
+pub mod tables;
 
 use crate::exact::{Exact, Overflow};
 use rust_decimal::Decimal;
