@@ -481,4 +481,67 @@ mod tests {
         );
         assert_eq!(a.micros_until(a), 0);
     }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` with every field a little out of range at times, and sometimes one
+    /// character replaced.
+    fn fixed_shape() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let two = |hi: u32| (0..=hi).prop_map(|v| format!("{v:02}"));
+        let year = prop_oneof![
+            3 => (1960u32..2100).prop_map(|y| format!("{y:04}")),
+            1 => (0u32..=9999).prop_map(|y| format!("{y:04}")),
+        ];
+        let junk = prop::option::weighted(
+            0.2,
+            (
+                any::<prop::sample::Index>(),
+                prop::sample::select(vec!['/', ':', '-', 'T', 't', 'Z', ' ', '0', '9', 'a', 'é']),
+            ),
+        );
+        (year, two(13), two(32), two(24), two(60), two(61), junk).prop_map(
+            |(y, mo, d, h, mi, s, junk)| {
+                let text = format!("{y}-{mo}-{d}T{h}:{mi}:{s}Z");
+                match junk {
+                    None => text,
+                    Some((at, c)) => {
+                        let mut chars: Vec<char> = text.chars().collect();
+                        let i = at.index(chars.len());
+                        chars[i] = c;
+                        chars.into_iter().collect()
+                    }
+                }
+            },
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(1024))]
+
+        #[test]
+        fn the_fixed_shape_path_reads_as_the_general_one(
+            first in fixed_shape(),
+            times in proptest::collection::vec(0u32..86_400, 1..5),
+            other in fixed_shape(),
+        ) {
+            // Dates repeat from line to line in a trace, and the fixed-shape path keeps the last
+            // one it read: each text is read again after another date and after its own.
+            let mut texts = vec![first.clone(), other.clone()];
+            if let Some(date) = first.get(..10) {
+                for t in times {
+                    let (h, m, s) = (t / 3600, t / 60 % 60, t % 60);
+                    texts.push(format!("{date}T{h:02}:{m:02}:{s:02}Z"));
+                    texts.push(other.clone());
+                    texts.push(format!("{date}T{h:02}:{m:02}:60Z"));
+                }
+            }
+            texts.push(first);
+            for text in &texts {
+                let general = Instant::parse_general(text);
+                if let Some(t) = Instant::parse_fixed(text.as_bytes()) {
+                    proptest::prop_assert_eq!(Ok(t), general, "{}", text);
+                }
+                proptest::prop_assert_eq!(Instant::parse(text), general, "{}", text);
+            }
+        }
+    }
 }
