@@ -61,10 +61,21 @@ impl JsonOut {
     }
 
     fn newline(&mut self, depth: usize) {
+        /// A newline and the indentation of up to 32 levels, pushed as one slice.
+        const INDENT: &str = concat!(
+            "\n",
+            "                                ",
+            "                                "
+        );
         if self.pretty {
-            self.out.push('\n');
-            for _ in 0..depth {
-                self.out.push_str("  ");
+            match INDENT.get(..1 + 2 * depth) {
+                Some(indent) => self.out.push_str(indent),
+                None => {
+                    self.out.push('\n');
+                    for _ in 0..depth {
+                        self.out.push_str("  ");
+                    }
+                }
             }
         }
     }
@@ -213,7 +224,34 @@ fn push_int(out: &mut String, v: i128) {
 }
 
 /// The digits of `m`, at least `min` of them (leading zeros).
-fn push_digits(out: &mut String, mut m: u128, min: usize) {
+fn push_digits(out: &mut String, m: u128, min: usize) {
+    // Nearly every number fits 64 bits, whose division is several times cheaper.
+    match u64::try_from(m) {
+        Ok(small) => push_digits_64(out, small, min),
+        Err(_) => push_digits_128(out, m, min),
+    }
+}
+
+fn push_digits_64(out: &mut String, mut m: u64, min: usize) {
+    // Room for a scale's worth of leading zeros (at most 28).
+    let mut buf = [b'0'; 40];
+    let mut i = buf.len();
+    while m > 0 || buf.len() - i < min.max(1) {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            // `m % 10` is below 10.
+            *slot = b'0' + (m % 10) as u8;
+        }
+        m /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or_default());
+}
+
+fn push_digits_128(out: &mut String, mut m: u128, min: usize) {
     let mut buf = [b'0'; 40];
     let mut i = buf.len();
     while m > 0 || buf.len() - i < min.max(1) {
@@ -243,6 +281,12 @@ pub fn push_decimal(out: &mut String, d: Decimal) {
     let u = m.unsigned_abs();
     if scale == 0 {
         push_digits(out, u, 1);
+        return;
+    }
+    if let (Ok(small), Some(p)) = (u64::try_from(u), 10u64.checked_pow(d.scale())) {
+        push_digits_64(out, small / p, 1);
+        out.push('.');
+        push_digits_64(out, small % p, scale);
         return;
     }
     let p = 10u128.pow(d.scale());
