@@ -285,55 +285,41 @@ impl<'d> Engine<'d> {
     /// Apply one event whose names are interned, to its customer.
     #[inline]
     pub fn feed_ev(&mut self, line: Pos, ev: IdEvent) -> Exact<()> {
-        let Engine {
-            shared,
-            customers,
-            until,
-            errors,
-            inputs,
-            ..
-        } = self;
-        let Some(c) = customers.get_mut(ev.customer as usize) else {
-            return Ok(());
+        let (customers, mut cx) = self.split();
+        match customers.get_mut(ev.customer as usize) {
+            Some(c) => c.feed(&mut cx, line, ev),
+            None => Ok(()),
+        }
+    }
+
+    /// The customers, borrowed apart from what applying their lines needs.
+    #[inline]
+    fn split(&mut self) -> (&mut Vec<Customer>, Ctx<'_, 'd>) {
+        let cx = Ctx {
+            shared: &self.shared,
+            until: self.until,
+            inputs: &self.inputs,
+            errors: &mut self.errors,
         };
-        let mut cx = Ctx {
-            shared,
-            until: *until,
-            inputs,
-            errors,
-        };
-        c.feed(&mut cx, line, ev)
+        (&mut self.customers, cx)
     }
 
     /// Apply waiting events, settle `until` and bring every customer up to it.
     pub fn finish(&mut self) -> Exact<Option<Instant>> {
-        let Engine {
-            shared,
-            customers,
-            until,
-            errors,
-            inputs,
-            ..
-        } = self;
-        let mut cx = Ctx {
-            shared,
-            until: *until,
-            inputs,
-            errors,
-        };
+        let (customers, mut cx) = self.split();
         for c in customers.iter_mut() {
             c.flush(&mut cx)?;
         }
-        let settled = match *until {
+        let settled = match self.until {
             Some(u) => Some(u),
-            None => customers.iter().filter_map(|c| c.last_end).max(),
+            None => self.customers.iter().filter_map(|c| c.last_end).max(),
         };
-        *until = settled;
+        self.until = settled;
         let Some(u) = settled else {
             return Ok(None);
         };
-        for c in customers.iter_mut() {
-            c.settle(shared, u)?;
+        for c in self.customers.iter_mut() {
+            c.settle(&self.shared, u)?;
         }
         Ok(Some(u))
     }

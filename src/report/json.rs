@@ -360,7 +360,7 @@ pub fn report_value(results: &Results<'_, '_>) -> Result<serde_json::Value, Writ
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::eval::{simulate, Options};
+    use crate::eval::{simulate, Options, Simulation};
     use crate::trace::JsonLines;
 
     /// The customers' entries as one thread writes them, one after another.
@@ -388,16 +388,17 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// Run the generated trace of `events` over `customers` against the bench plans.
+    fn run<'d>(doc: &'d crate::ir::Document, events: usize, customers: usize) -> Simulation<'d> {
+        let trace = crate::eval::gen::trace(events, customers, 3);
+        let mut source = JsonLines::new("trace", trace.as_bytes());
+        simulate(doc, &mut source, Options::default()).unwrap()
+    }
+
     #[test]
     fn the_report_is_the_same_text_in_any_blocks_and_halves() {
         let doc = crate::eval::gen::bench_document();
-        let trace = crate::eval::gen::trace(6_000, 301, 3);
-        let sim = simulate(
-            &doc,
-            &mut JsonLines::new("trace", trace.as_bytes()),
-            Options::default(),
-        )
-        .unwrap();
+        let sim = run(&doc, 6_000, 301);
         let results = sim.results();
         for pretty in [false, true] {
             let whole = plain(&results, pretty);
@@ -415,13 +416,7 @@ mod tests {
     #[test]
     fn json_lines_concatenate_to_the_report() {
         let doc = crate::eval::gen::bench_document();
-        let trace = crate::eval::gen::trace(3_000, 120, 5);
-        let sim = simulate(
-            &doc,
-            &mut JsonLines::new("trace", trace.as_bytes()),
-            Options::default(),
-        )
-        .unwrap();
+        let sim = run(&doc, 3_000, 120);
         let results = sim.results();
         let mut out = Vec::new();
         report_lines(&results, &mut out).unwrap();
