@@ -31,6 +31,8 @@ pub enum Val<'a> {
     Num(&'a str),
     /// A number already read exactly (a typed column).
     Dec(Decimal),
+    /// An instant already read (a timestamp column adjusted to UTC).
+    Time(Instant),
     Bool(bool),
     Null,
     Obj(Vec<(Cow<'a, str>, Val<'a>)>),
@@ -42,6 +44,7 @@ impl Val<'_> {
         match self {
             Val::Str(_) => "a string",
             Val::Num(_) | Val::Dec(_) => "a number",
+            Val::Time(_) => "a timestamp",
             Val::Bool(_) => "a boolean",
             Val::Null => "null",
             Val::Obj(_) => "an object",
@@ -102,6 +105,7 @@ pub fn event(fields: Fields<'_>) -> Result<Event<'_>, Refused<'_>> {
     }
     let at = match at {
         None => return Err(refuse("missing-key", "missing key `at`".into())),
+        Some(Val::Time(t)) => t,
         Some(Val::Str(s)) => match Instant::parse(&s) {
             Ok(t) => t,
             Err(TimeError::MissingOffset) => {

@@ -2,9 +2,17 @@
 //! (`../shared/spec/tables.md`).
 //!
 //! Invariant: a row is judged by [`super::fields::event`], exactly as a JSON line with the same
-//! keys would be; a table's columns are checked when it is opened, before any row is read.
+//! keys would be; a table's columns are checked when it is opened, before any row is read. A
+//! cell that cannot be a value at all (a CSV `n` that is no number, a NaN) refuses its row the
+//! way text that is not JSON refuses a line: before the fields are judged.
 
+pub mod csv;
+pub mod parquet;
+
+use super::fields::{self, Fields, Val, KEYS};
 use super::source::{Format, Input, ReadError, Sink};
+use super::{Record, Refused, TraceError};
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -21,10 +29,287 @@ pub fn open(
     format: Format,
     path: Option<&Path>,
 ) -> Result<(Box<dyn Table>, Vec<String>), ReadError> {
-    let _ = (format, path);
-    Err(ReadError {
-        input: input.name.clone(),
-        code: None,
-        message: "reading tables is not built yet".into(),
+    match format {
+        Format::Csv => {
+            let (t, w) = csv::CsvTable::open(&input.name, path)?;
+            Ok((Box::new(t), w))
+        }
+        Format::Parquet => {
+            let (t, w) = parquet::ParquetTable::open(&input.name, path)?;
+            Ok((Box::new(t), w))
+        }
+        Format::Jsonl => Err(ReadError {
+            input: input.name.clone(),
+            code: None,
+            message: "JSON Lines is not a table".into(),
+        }),
+    }
+}
+
+/// The trace columns: the top-level keys of a JSON line (in [`KEYS`] order, so that column `i`
+/// is slot `i` of [`Fields`]), then `enabled` (`recharge.enabled`).
+pub const COLUMNS: [&str; 11] = [
+    KEYS[0], KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9],
+    "enabled",
+];
+
+pub const AT: usize = 0;
+pub const CUSTOMER: usize = 1;
+pub const SUBSCRIBE: usize = 2;
+pub const FEATURE: usize = 3;
+pub const N: usize = 4;
+pub const SET: usize = 5;
+pub const PURCHASE: usize = 6;
+pub const QUANTITY: usize = 7;
+pub const RECHARGE: usize = 8;
+pub const CANCEL: usize = 9;
+pub const ENABLED: usize = 10;
+
+/// The trace column a header names.
+pub fn column(name: &str) -> Option<usize> {
+    COLUMNS.iter().position(|c| *c == name)
+}
+
+/// One row's values by column ([`COLUMNS`]); `None` is absent (an empty field, a null).
+pub type Cells<'a> = [Option<Val<'a>>; 11];
+
+/// A cell that cannot be read: its column and why (`bad-value` unless said otherwise).
+pub fn bad_cell(col: usize, message: impl std::fmt::Display) -> TraceError {
+    let name = COLUMNS.get(col).copied().unwrap_or("?");
+    TraceError::new("bad-value", format!("`{name}` {message}"))
+}
+
+/// Judge one row: `bad` (the first unreadable cell, in column order) refuses it before its
+/// fields are judged; else the fields are judged as a JSON line's. `cancel` = false is absent;
+/// `recharge` and `enabled` become the `recharge` object (either alone still makes it, so a
+/// row holding only `enabled` is judged as a recharge event missing its feature).
+pub fn record(cells: Cells<'_>, bad: Option<TraceError>) -> Record<'_> {
+    let [at, customer, subscribe, feature, n, set, purchase, quantity, recharge, cancel, enabled] =
+        cells;
+    if let Some(error) = bad {
+        let customer = match customer {
+            Some(Val::Str(c)) if !c.is_empty() => Some(c),
+            _ => None,
+        };
+        return Err(Refused { customer, error });
+    }
+    let cancel = cancel.filter(|c| *c != Val::Bool(false));
+    let recharge = match (recharge, enabled) {
+        (None, None) => None,
+        (f, e) => {
+            let mut obj = Vec::with_capacity(2);
+            if let Some(f) = f {
+                obj.push((Cow::Borrowed("feature"), f));
+            }
+            if let Some(e) = e {
+                obj.push((Cow::Borrowed("enabled"), e));
+            }
+            Some(Val::Obj(obj))
+        }
+    };
+    fields::event(Fields {
+        slots: [
+            at, customer, subscribe, feature, n, set, purchase, quantity, recharge, cancel,
+        ],
+        duplicate: None,
+        unknown: None,
     })
+}
+
+/// The columns of a table's header: for each, its trace column or `None` (ignored); a trace
+/// column named twice is an error; the warning naming the ignored columns, if any.
+pub fn header<'h>(
+    file: &str,
+    names: impl IntoIterator<Item = &'h str>,
+) -> Result<(Vec<Option<usize>>, Option<String>), ReadError> {
+    let mut cols = Vec::new();
+    let mut seen = [false; COLUMNS.len()];
+    let mut unused: Vec<String> = Vec::new();
+    for (i, name) in names.into_iter().enumerate() {
+        let col = column(name);
+        if let Some(c) = col {
+            match seen.get_mut(c) {
+                Some(s) if *s => {
+                    return Err(ReadError {
+                        input: file.to_string(),
+                        code: Some("duplicate-column"),
+                        message: format!("the header names column `{name}` twice"),
+                    })
+                }
+                Some(s) => *s = true,
+                None => {}
+            }
+        } else {
+            let shown = if name.is_empty() {
+                format!("(unnamed, column {})", i + 1)
+            } else {
+                format!("`{name}`")
+            };
+            if !unused.contains(&shown) {
+                unused.push(shown);
+            }
+        }
+        cols.push(col);
+    }
+    Ok((cols, unused_warning(file, &unused, &seen)))
+}
+
+/// `warning[unused-column]: FILE: columns `a`, `b` are not trace columns and are ignored`,
+/// with a hint when an ignored name is a near miss of a trace column the table lacks.
+fn unused_warning(file: &str, unused: &[String], seen: &[bool]) -> Option<String> {
+    let (first, rest) = unused.split_first()?;
+    let list = unused.join(", ");
+    let what = if rest.is_empty() {
+        format!("column {first} is not a trace column and is ignored")
+    } else {
+        format!("columns {list} are not trace columns and are ignored")
+    };
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .zip(seen)
+        .filter(|(_, s)| !**s)
+        .map(|(c, _)| *c)
+        .collect();
+    let hints: Vec<String> = unused
+        .iter()
+        .filter_map(|shown| {
+            let name = shown.strip_prefix('`')?.strip_suffix('`')?;
+            let near = crate::check::suggest::closest(name, &missing)?;
+            Some(format!("`{near}` for {shown}"))
+        })
+        .collect();
+    let hint = if hints.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", hints.join(", "))
+    };
+    Some(format!("warning[unused-column]: {file}: {what}{hint}"))
+}
+
+/// A CSV number literal (also Parquet's STRING `n`): `-`? digits, an optional fraction and an
+/// optional exponent (`0.1`, `1e3`, `-2.5E-1`).
+pub fn is_number_literal(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    if !digits(&mut i) {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// A CSV field (or a STRING cell) of column `col` as its value; `text` is not empty.
+pub fn text_cell(col: usize, text: &str) -> Result<Val<'_>, TraceError> {
+    match col {
+        N | QUANTITY => {
+            if is_number_literal(text) {
+                Ok(Val::Num(text))
+            } else {
+                Err(bad_cell(col, format_args!("= `{text}` is not a number")))
+            }
+        }
+        SET | CANCEL | ENABLED => match text {
+            "true" => Ok(Val::Bool(true)),
+            "false" => Ok(Val::Bool(false)),
+            _ => Err(bad_cell(
+                col,
+                format_args!("must be `true` or `false`, found `{text}`"),
+            )),
+        },
+        _ => Ok(Val::Str(Cow::Borrowed(text))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn columns_follow_the_validators_slots() {
+        for (i, k) in KEYS.iter().enumerate() {
+            assert_eq!(fields::key_slot(k), Some(i));
+            assert_eq!(column(k), Some(i));
+        }
+        assert_eq!(column("enabled"), Some(ENABLED));
+        assert_eq!(COLUMNS[RECHARGE], "recharge");
+        assert_eq!(COLUMNS[CANCEL], "cancel");
+    }
+
+    #[test]
+    fn number_literals() {
+        for ok in ["0", "0.1", "1e3", "-2.5E-1", "007", "1E+2"] {
+            assert!(is_number_literal(ok), "{ok}");
+        }
+        for bad in [
+            "", "-", ".5", "1.", "1e", "+1", " 1", "1 ", "abc", "0x10", "1e+",
+        ] {
+            assert!(!is_number_literal(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn header_warns_once_and_refuses_a_trace_column_twice() {
+        let (cols, w) = header("t.csv", ["at", "event_id", "At", "", "event_id"]).unwrap();
+        assert_eq!(cols, [Some(AT), None, None, None, None]);
+        assert_eq!(
+            w.unwrap(),
+            "warning[unused-column]: t.csv: columns `event_id`, `At`, (unnamed, column 4) are \
+             not trace columns and are ignored"
+        );
+        let (_, w) = header("t.csv", ["at", "custmer"]).unwrap();
+        assert_eq!(
+            w.unwrap(),
+            "warning[unused-column]: t.csv: column `custmer` is not a trace column and is \
+             ignored (did you mean `customer` for `custmer`?)"
+        );
+        let e = header("t.csv", ["at", "n", "n"]).unwrap_err();
+        assert_eq!(e.code, Some("duplicate-column"));
+        assert_eq!(header("t.csv", ["at"]).unwrap().1, None);
+    }
+
+    #[test]
+    fn cancel_false_is_absent_and_enabled_alone_is_a_recharge() {
+        let at = || Some(Val::Str(Cow::Borrowed("2026-01-01T00:00:00Z")));
+        let cust = || Some(Val::Str(Cow::Borrowed("c")));
+        let mut cells: Cells = Default::default();
+        cells[AT] = at();
+        cells[CUSTOMER] = cust();
+        cells[SUBSCRIBE] = Some(Val::Str(Cow::Borrowed("plan:a")));
+        cells[CANCEL] = Some(Val::Bool(false));
+        assert!(record(cells, None).is_ok());
+        let mut cells: Cells = Default::default();
+        cells[AT] = at();
+        cells[CUSTOMER] = cust();
+        cells[ENABLED] = Some(Val::Bool(true));
+        let e = record(cells, None).unwrap_err();
+        assert_eq!(e.error.code, "missing-key");
+        assert!(e.error.message.contains("recharge.feature"), "{e:?}");
+        let mut cells: Cells = Default::default();
+        cells[CUSTOMER] = cust();
+        let e = record(cells, Some(bad_cell(N, "= `x` is not a number"))).unwrap_err();
+        assert_eq!(e.customer.as_deref(), Some("c"));
+        assert_eq!(e.error.message, "`n` = `x` is not a number");
+    }
 }

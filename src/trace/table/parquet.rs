@@ -1,0 +1,900 @@
+//! Parquet traces, through the `parquet` crate's Arrow reader.
+//!
+//! Invariant: the schema is judged once, at open: every trace column's type is one the spec
+//! accepts for it (else one `column-type` error and no row is read), and only the trace
+//! columns are decoded. Rows are read one record batch at a time (memory stays flat whatever
+//! the file's size); a row's strings borrow from the batch's arrays, and values that must be
+//! written as text (integer customers, floats, sub-second instants) are written once per batch
+//! into one buffer, so nothing is allocated per row. Numbers are exact: a DECIMAL by its digits,
+//! a FLOAT/DOUBLE by its shortest round-trip decimal.
+
+use super::{
+    header, record, text_cell, Cells, Table, AT, CANCEL, COLUMNS, CUSTOMER, ENABLED, N, QUANTITY,
+    SET,
+};
+use crate::eval::time::Instant;
+use crate::trace::fields::Val;
+use crate::trace::source::{Pos, ReadError, Sink};
+use crate::trace::TraceError;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, ArrowPrimitiveType, BooleanArray, LargeStringArray, PrimitiveArray, StringArray,
+    StringViewArray,
+};
+use arrow_buffer::{i256, ArrowNativeType, NullBuffer};
+use arrow_schema::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ProjectionMask;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::ops::ControlFlow;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+/// Rows per record batch.
+const BATCH_ROWS: usize = 8192;
+
+/// The instants RFC 3339 can write (years 0000 to 9999), in seconds since the epoch.
+const MIN_SECS: i64 = -62_167_219_200;
+const MAX_SECS: i64 = 253_402_300_799;
+
+/// How a column's values are read, decided from its type when the file is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Every value null (Arrow's `Null`, Parquet's UNKNOWN): always absent.
+    Null,
+    /// STRING in any of its Arrow layouts (plain, large, view, dictionary).
+    Str,
+    Bool,
+    /// TIMESTAMP adjusted to UTC.
+    Time(TimeUnit),
+    /// TIMESTAMP not adjusted to UTC: no offset to read.
+    Naive,
+    /// An INT32/INT64 customer, written in decimal.
+    IntText,
+    /// An integer or a DECIMAL, read exactly.
+    Exact,
+    /// FLOAT/DOUBLE, by its shortest round-trip decimal.
+    Float,
+}
+
+fn is_string(dt: &DataType) -> bool {
+    match dt {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(k, v) => {
+            k.is_dictionary_key_type()
+                && matches!(
+                    **v,
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                )
+        }
+        _ => false,
+    }
+}
+
+fn is_integer(dt: &DataType) -> bool {
+    use DataType::*;
+    matches!(
+        dt,
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64
+    )
+}
+
+fn decimal_scale(dt: &DataType) -> Option<i8> {
+    match dt {
+        DataType::Decimal32(_, s)
+        | DataType::Decimal64(_, s)
+        | DataType::Decimal128(_, s)
+        | DataType::Decimal256(_, s) => Some(*s),
+        _ => None,
+    }
+}
+
+/// How column `col` of type `dt` is read; `None`: the spec does not accept that type there.
+fn plan(col: usize, dt: &DataType) -> Option<Plan> {
+    if *dt == DataType::Null {
+        return Some(Plan::Null);
+    }
+    Some(match col {
+        AT => match dt {
+            DataType::Timestamp(unit, Some(_)) => Plan::Time(*unit),
+            DataType::Timestamp(_, None) => Plan::Naive,
+            _ if is_string(dt) => Plan::Str,
+            _ => return None,
+        },
+        CUSTOMER => match dt {
+            DataType::Int32 | DataType::Int64 => Plan::IntText,
+            _ if is_string(dt) => Plan::Str,
+            _ => return None,
+        },
+        N => match dt {
+            DataType::Float32 | DataType::Float64 => Plan::Float,
+            _ if is_string(dt) => Plan::Str,
+            _ if is_integer(dt) || decimal_scale(dt).is_some() => Plan::Exact,
+            _ => return None,
+        },
+        QUANTITY => match decimal_scale(dt) {
+            Some(0) => Plan::Exact,
+            None if is_integer(dt) => Plan::Exact,
+            _ => return None,
+        },
+        SET | CANCEL | ENABLED => match dt {
+            DataType::Boolean => Plan::Bool,
+            _ => return None,
+        },
+        // The ids: subscribe, feature, purchase, recharge.
+        _ if is_string(dt) => Plan::Str,
+        _ => return None,
+    })
+}
+
+/// What column `col` accepts, in the spec's words.
+fn accepted(col: usize) -> &'static str {
+    match col {
+        AT => "TIMESTAMP with UTC adjustment or STRING",
+        CUSTOMER => "STRING, INT32 or INT64",
+        N => "DECIMAL, INT8–INT64, UINT8–UINT64, FLOAT, DOUBLE or STRING",
+        QUANTITY => "INT8–INT64, UINT8–UINT64 or DECIMAL with scale 0",
+        SET | CANCEL | ENABLED => "BOOLEAN",
+        _ => "STRING",
+    }
+}
+
+fn unit_name(unit: &TimeUnit) -> &'static str {
+    match unit {
+        TimeUnit::Second => "SECONDS",
+        TimeUnit::Millisecond => "MILLIS",
+        TimeUnit::Microsecond => "MICROS",
+        TimeUnit::Nanosecond => "NANOS",
+    }
+}
+
+/// A column type as Parquet (or, for what Parquet cannot say, Arrow) names it.
+fn describe(dt: &DataType) -> String {
+    use DataType::*;
+    match dt {
+        Null => "NULL".into(),
+        Boolean => "BOOLEAN".into(),
+        Int8 => "INT8".into(),
+        Int16 => "INT16".into(),
+        Int32 => "INT32".into(),
+        Int64 => "INT64".into(),
+        UInt8 => "UINT8".into(),
+        UInt16 => "UINT16".into(),
+        UInt32 => "UINT32".into(),
+        UInt64 => "UINT64".into(),
+        Float16 => "FLOAT16".into(),
+        Float32 => "FLOAT".into(),
+        Float64 => "DOUBLE".into(),
+        Utf8 | LargeUtf8 | Utf8View => "STRING".into(),
+        Binary | LargeBinary | BinaryView => "BINARY (not annotated as a STRING)".into(),
+        FixedSizeBinary(n) => format!("FIXED_LEN_BYTE_ARRAY({n})"),
+        Decimal32(p, s) | Decimal64(p, s) | Decimal128(p, s) | Decimal256(p, s) => {
+            format!("DECIMAL({p}, {s})")
+        }
+        Timestamp(u, Some(_)) => format!("TIMESTAMP({}, UTC)", unit_name(u)),
+        Timestamp(u, None) => format!("TIMESTAMP({}) not adjusted to UTC", unit_name(u)),
+        Date32 | Date64 => "DATE".into(),
+        Time32(_) | Time64(_) => "TIME".into(),
+        Duration(_) => "DURATION".into(),
+        Interval(_) => "INTERVAL".into(),
+        List(_) | LargeList(_) | ListView(_) | LargeListView(_) | FixedSizeList(..) => {
+            "LIST".into()
+        }
+        Struct(_) => "a group (STRUCT)".into(),
+        Map(..) => "MAP".into(),
+        Dictionary(_, v) => format!("{} (dictionary-encoded)", describe(v)),
+        other => format!("{other}"),
+    }
+}
+
+/// An opened Parquet trace, its schema checked.
+pub struct ParquetTable {
+    name: String,
+    reader: ParquetRecordBatchReader,
+    /// The trace columns read, in the order of a batch's columns: column and how to read it.
+    used: Vec<(usize, Plan)>,
+}
+
+fn bad_parquet(name: &str, what: impl std::fmt::Display) -> ReadError {
+    ReadError {
+        input: name.to_string(),
+        code: Some("bad-parquet"),
+        message: format!("not a readable Parquet file: {what}"),
+    }
+}
+
+/// The Parquet reader is given bytes from outside: should it panic on a damaged file, that is
+/// this file's error, not the program's end.
+const READER_PANICKED: &str = "the Parquet reader failed on this file";
+
+impl ParquetTable {
+    /// Open `path` (standard input, copied to a temporary file, when `None`) and judge its
+    /// schema.
+    pub fn open(name: &str, path: Option<&Path>) -> Result<(ParquetTable, Vec<String>), ReadError> {
+        let cannot = |e: std::io::Error| ReadError {
+            input: name.to_string(),
+            code: None,
+            message: format!("cannot read the trace: {e}"),
+        };
+        let file = match path {
+            Some(p) => std::fs::File::open(p).map_err(cannot)?,
+            None => {
+                // Parquet is read from its end (the footer): standard input is spooled first.
+                let mut f = tempfile::tempfile().map_err(cannot)?;
+                std::io::copy(&mut std::io::stdin().lock(), &mut f).map_err(cannot)?;
+                f
+            }
+        };
+        let builder = catch_unwind(AssertUnwindSafe(|| {
+            ParquetRecordBatchReaderBuilder::try_new(file)
+        }))
+        .map_err(|_| bad_parquet(name, READER_PANICKED))?
+        .map_err(|e| bad_parquet(name, e))?;
+        let schema = builder.schema().clone();
+        let (cols, warning) = header(name, schema.fields().iter().map(|f| f.name().as_str()))?;
+        let mut used = Vec::new();
+        let mut roots = Vec::new();
+        for (root, (field, col)) in schema.fields().iter().zip(&cols).enumerate() {
+            let Some(col) = *col else { continue };
+            let dt = field.data_type();
+            let Some(p) = plan(col, dt) else {
+                let column = COLUMNS.get(col).copied().unwrap_or("?");
+                return Err(ReadError {
+                    input: name.to_string(),
+                    code: Some("column-type"),
+                    message: format!(
+                        "column `{column}` is {}, where a trace's `{column}` is {}",
+                        describe(dt),
+                        accepted(col)
+                    ),
+                });
+            };
+            used.push((col, p));
+            roots.push(root);
+        }
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        let reader = catch_unwind(AssertUnwindSafe(|| {
+            builder
+                .with_projection(mask)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+        }))
+        .map_err(|_| bad_parquet(name, READER_PANICKED))?
+        .map_err(|e| bad_parquet(name, e))?;
+        let table = ParquetTable {
+            name: name.to_string(),
+            reader,
+            used,
+        };
+        Ok((table, warning.into_iter().collect()))
+    }
+}
+
+impl Table for ParquetTable {
+    fn read(&mut self, index: usize, sink: &mut Sink<'_>) -> Result<ControlFlow<()>, ReadError> {
+        let mut row = 0u64;
+        loop {
+            let reader = &mut self.reader;
+            let batch = match catch_unwind(AssertUnwindSafe(|| reader.next())) {
+                Ok(None) => break,
+                Ok(Some(Ok(b))) => b,
+                Ok(Some(Err(e))) => {
+                    return Err(bad_parquet(
+                        &self.name,
+                        format_args!("after row {row}: {e}"),
+                    ))
+                }
+                Err(_) => {
+                    return Err(bad_parquet(
+                        &self.name,
+                        format_args!("after row {row}: {READER_PANICKED}"),
+                    ))
+                }
+            };
+            if batch.num_columns() != self.used.len() {
+                return Err(bad_parquet(&self.name, "a batch lacks columns"));
+            }
+            let rows = batch.num_rows();
+            let mut columns = Vec::with_capacity(self.used.len());
+            for (&(col, p), array) in self.used.iter().zip(batch.columns()) {
+                let array = array.as_ref();
+                if array.len() != rows {
+                    return Err(bad_parquet(&self.name, "columns of unequal lengths"));
+                }
+                let Some(c) = Column::new(p, array) else {
+                    let column = COLUMNS.get(col).copied().unwrap_or("?");
+                    return Err(bad_parquet(
+                        &self.name,
+                        format_args!("column `{column}` is not of the type its schema says"),
+                    ));
+                };
+                columns.push((col, c));
+            }
+            // Cells are judged in column order, so the first bad one reported is the first
+            // a JSON line would show.
+            columns.sort_by_key(|(col, _)| *col);
+            for i in 0..rows {
+                row += 1;
+                let pos = Pos::new(index, row).ok_or_else(|| ReadError {
+                    input: self.name.clone(),
+                    code: None,
+                    message: "more than 2^48 rows".into(),
+                })?;
+                let mut cells: Cells<'_> = Default::default();
+                let mut bad = None;
+                for (col, c) in &columns {
+                    match c.get(*col, i) {
+                        Ok(Some(v)) => {
+                            if let Some(slot) = cells.get_mut(*col) {
+                                *slot = Some(v);
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            bad.get_or_insert(e);
+                        }
+                    }
+                }
+                if sink(pos, record(cells, bad)).is_break() {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// A string column of one batch, in any of Arrow's layouts.
+enum Strs<'b> {
+    Utf8(&'b StringArray),
+    Large(&'b LargeStringArray),
+    View(&'b StringViewArray),
+    /// Keys resolved once per batch (`usize::MAX`: null or out of range) into plain values.
+    Dict(Vec<usize>, Box<Strs<'b>>),
+}
+
+impl<'b> Strs<'b> {
+    fn new(a: &'b dyn Array) -> Option<Strs<'b>> {
+        if let Some(s) = a.as_string_opt::<i32>() {
+            return Some(Strs::Utf8(s));
+        }
+        if let Some(s) = a.as_string_opt::<i64>() {
+            return Some(Strs::Large(s));
+        }
+        if let Some(s) = a.as_string_view_opt() {
+            return Some(Strs::View(s));
+        }
+        let d = a.as_any_dictionary_opt()?;
+        let values = match Strs::new(d.values().as_ref())? {
+            Strs::Dict(..) => return None,
+            v => v,
+        };
+        let keys = d.keys();
+        let keys = match keys.data_type() {
+            DataType::Int8 => keys_of::<Int8Type>(keys),
+            DataType::Int16 => keys_of::<Int16Type>(keys),
+            DataType::Int32 => keys_of::<Int32Type>(keys),
+            DataType::Int64 => keys_of::<Int64Type>(keys),
+            DataType::UInt8 => keys_of::<UInt8Type>(keys),
+            DataType::UInt16 => keys_of::<UInt16Type>(keys),
+            DataType::UInt32 => keys_of::<UInt32Type>(keys),
+            DataType::UInt64 => keys_of::<UInt64Type>(keys),
+            _ => None,
+        }?;
+        Some(Strs::Dict(keys, Box::new(values)))
+    }
+
+    /// Row `i`'s string; `None` when null.
+    fn get(&self, i: usize) -> Option<&'b str> {
+        match self {
+            Strs::Utf8(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Strs::Large(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Strs::View(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Strs::Dict(keys, values) => values.get(*keys.get(i)?),
+        }
+    }
+}
+
+fn keys_of<K: ArrowPrimitiveType>(a: &dyn Array) -> Option<Vec<usize>> {
+    let keys = a.as_primitive_opt::<K>()?;
+    Some(
+        keys.iter()
+            .map(|k| k.and_then(|k| k.to_usize()).unwrap_or(usize::MAX))
+            .collect(),
+    )
+}
+
+/// An integer or DECIMAL column of one batch.
+enum Nums<'b> {
+    I8(&'b PrimitiveArray<Int8Type>),
+    I16(&'b PrimitiveArray<Int16Type>),
+    I32(&'b PrimitiveArray<Int32Type>),
+    I64(&'b PrimitiveArray<Int64Type>),
+    U8(&'b PrimitiveArray<UInt8Type>),
+    U16(&'b PrimitiveArray<UInt16Type>),
+    U32(&'b PrimitiveArray<UInt32Type>),
+    U64(&'b PrimitiveArray<UInt64Type>),
+    D32(&'b PrimitiveArray<Decimal32Type>, i8),
+    D64(&'b PrimitiveArray<Decimal64Type>, i8),
+    D128(&'b PrimitiveArray<Decimal128Type>, i8),
+    D256(&'b PrimitiveArray<Decimal256Type>, i8),
+}
+
+/// Row `i` of a primitive array; `None` when null.
+fn prim<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>, i: usize) -> Option<T::Native> {
+    (i < a.len() && a.is_valid(i)).then(|| a.value(i))
+}
+
+impl<'b> Nums<'b> {
+    fn new(a: &'b dyn Array) -> Option<Nums<'b>> {
+        let scale = decimal_scale(a.data_type()).unwrap_or(0);
+        Some(match a.data_type() {
+            DataType::Int8 => Nums::I8(a.as_primitive_opt()?),
+            DataType::Int16 => Nums::I16(a.as_primitive_opt()?),
+            DataType::Int32 => Nums::I32(a.as_primitive_opt()?),
+            DataType::Int64 => Nums::I64(a.as_primitive_opt()?),
+            DataType::UInt8 => Nums::U8(a.as_primitive_opt()?),
+            DataType::UInt16 => Nums::U16(a.as_primitive_opt()?),
+            DataType::UInt32 => Nums::U32(a.as_primitive_opt()?),
+            DataType::UInt64 => Nums::U64(a.as_primitive_opt()?),
+            DataType::Decimal32(..) => Nums::D32(a.as_primitive_opt()?, scale),
+            DataType::Decimal64(..) => Nums::D64(a.as_primitive_opt()?, scale),
+            DataType::Decimal128(..) => Nums::D128(a.as_primitive_opt()?, scale),
+            DataType::Decimal256(..) => Nums::D256(a.as_primitive_opt()?, scale),
+            _ => return None,
+        })
+    }
+
+    /// Row `i`'s exact value: `None` when null, `Some(Err(text))` when it cannot be held.
+    fn get(&self, i: usize) -> Option<Result<Decimal, String>> {
+        Some(match self {
+            Nums::I8(a) => Ok(prim(a, i)?.into()),
+            Nums::I16(a) => Ok(prim(a, i)?.into()),
+            Nums::I32(a) => Ok(prim(a, i)?.into()),
+            Nums::I64(a) => Ok(prim(a, i)?.into()),
+            Nums::U8(a) => Ok(prim(a, i)?.into()),
+            Nums::U16(a) => Ok(prim(a, i)?.into()),
+            Nums::U32(a) => Ok(prim(a, i)?.into()),
+            Nums::U64(a) => Ok(prim(a, i)?.into()),
+            Nums::D32(a, s) => {
+                let v = i128::from(prim(a, i)?);
+                exact(v, *s).ok_or_else(|| scaled(v.to_string(), *s))
+            }
+            Nums::D64(a, s) => {
+                let v = i128::from(prim(a, i)?);
+                exact(v, *s).ok_or_else(|| scaled(v.to_string(), *s))
+            }
+            Nums::D128(a, s) => {
+                let v = prim(a, i)?;
+                exact(v, *s).ok_or_else(|| scaled(v.to_string(), *s))
+            }
+            Nums::D256(a, s) => {
+                let v = prim(a, i)?;
+                exact_wide(v, *s).ok_or_else(|| scaled(v.to_string(), *s))
+            }
+        })
+    }
+}
+
+/// The DECIMAL `v` × 10^-`scale`, exactly (trailing zeros beyond 28 places dropped); `None`
+/// when it cannot be held (more than 28 significant digits or places).
+fn exact(mut v: i128, scale: i8) -> Option<Decimal> {
+    let mut scale = i32::from(scale);
+    while scale < 0 {
+        v = v.checked_mul(10)?;
+        scale += 1;
+    }
+    while scale > 28 {
+        if v % 10 != 0 {
+            return None;
+        }
+        v /= 10;
+        scale -= 1;
+    }
+    let scale = u32::try_from(scale).ok()?;
+    Decimal::try_from_i128_with_scale(v, scale)
+        .ok()
+        .map(|d| d.normalize())
+}
+
+/// [`exact`] for a 256-bit DECIMAL: trailing zeros dropped until it fits 128 bits.
+fn exact_wide(mut v: i256, scale: i8) -> Option<Decimal> {
+    let ten = i256::from_i128(10);
+    let mut scale = scale;
+    loop {
+        if let Some(n) = v.to_i128() {
+            return exact(n, scale);
+        }
+        if scale <= 0 || v.checked_rem(ten)? != i256::ZERO {
+            return None;
+        }
+        v = v.checked_div(ten)?;
+        scale -= 1;
+    }
+}
+
+/// A DECIMAL's digits and scale as decimal text, for a message.
+fn scaled(digits: String, scale: i8) -> String {
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(d) => ("-", d.to_string()),
+        None => ("", digits),
+    };
+    let s = usize::try_from(scale).unwrap_or(0);
+    if scale < 0 {
+        let zeros = "0".repeat(usize::from(scale.unsigned_abs()));
+        return format!("{sign}{digits}{zeros}");
+    }
+    if s == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = s + 1);
+    let (int, frac) = padded.split_at(padded.len() - s);
+    format!("{sign}{int}.{frac}")
+}
+
+/// One batch's values written as text, once per batch, in one buffer.
+struct Rendered {
+    text: String,
+    cells: Vec<Rcell>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Rcell {
+    Null,
+    Text(usize, usize),
+    Bad(&'static str, &'static str),
+}
+
+impl Rendered {
+    fn with_capacity(rows: usize) -> Rendered {
+        Rendered {
+            text: String::with_capacity(rows * 12),
+            cells: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Append one cell: `write` writes it into the buffer, or says why it cannot.
+    fn push(
+        &mut self,
+        write: impl FnOnce(&mut String) -> Result<(), (&'static str, &'static str)>,
+    ) {
+        let start = self.text.len();
+        let cell = match write(&mut self.text) {
+            Ok(()) => Rcell::Text(start, self.text.len()),
+            Err((code, why)) => {
+                self.text.truncate(start);
+                Rcell::Bad(code, why)
+            }
+        };
+        self.cells.push(cell);
+    }
+
+    fn get(&self, i: usize) -> Option<Result<&str, (&'static str, &'static str)>> {
+        match self.cells.get(i)? {
+            Rcell::Null => None,
+            Rcell::Text(a, b) => self.text.get(*a..*b).map(Ok),
+            Rcell::Bad(code, why) => Some(Err((code, why))),
+        }
+    }
+}
+
+/// One batch's column, ready to be read row by row.
+enum Column<'b> {
+    Null,
+    Str(Strs<'b>),
+    Bool(&'b BooleanArray),
+    /// Whole seconds since the epoch, in `per_sec` units.
+    Time {
+        values: &'b [i64],
+        nulls: Option<&'b NullBuffer>,
+        per_sec: i64,
+    },
+    Naive(&'b dyn Array),
+    Exact(Nums<'b>),
+    /// Text read as a number (`true`) or a string.
+    Text(Rendered, bool),
+}
+
+fn per_second(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    }
+}
+
+fn timestamps(a: &dyn Array, unit: TimeUnit) -> Option<(&[i64], Option<&NullBuffer>)> {
+    use arrow_array::types::{
+        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+        TimestampSecondType,
+    };
+    Some(match unit {
+        TimeUnit::Second => {
+            let p = a.as_primitive_opt::<TimestampSecondType>()?;
+            (p.values().as_ref(), p.nulls())
+        }
+        TimeUnit::Millisecond => {
+            let p = a.as_primitive_opt::<TimestampMillisecondType>()?;
+            (p.values().as_ref(), p.nulls())
+        }
+        TimeUnit::Microsecond => {
+            let p = a.as_primitive_opt::<TimestampMicrosecondType>()?;
+            (p.values().as_ref(), p.nulls())
+        }
+        TimeUnit::Nanosecond => {
+            let p = a.as_primitive_opt::<TimestampNanosecondType>()?;
+            (p.values().as_ref(), p.nulls())
+        }
+    })
+}
+
+const OUT_OF_RANGE: (&str, &str) = ("bad-timestamp", "is outside the years 0000 to 9999");
+
+/// An instant in whole seconds, if RFC 3339 can write it.
+fn whole_seconds(secs: i64) -> Result<Instant, (&'static str, &'static str)> {
+    if (MIN_SECS..=MAX_SECS).contains(&secs) {
+        Ok(Instant::from_secs(secs))
+    } else {
+        Err(OUT_OF_RANGE)
+    }
+}
+
+impl<'b> Column<'b> {
+    fn new(p: Plan, a: &'b dyn Array) -> Option<Column<'b>> {
+        Some(match p {
+            Plan::Null => Column::Null,
+            Plan::Str => Column::Str(Strs::new(a)?),
+            Plan::Bool => Column::Bool(a.as_boolean_opt()?),
+            Plan::Naive => Column::Naive(a),
+            Plan::Exact => Column::Exact(Nums::new(a)?),
+            Plan::Time(unit) => {
+                let (values, nulls) = timestamps(a, unit)?;
+                let per_sec = per_second(unit);
+                if values.iter().all(|v| v % per_sec == 0) {
+                    Column::Time {
+                        values,
+                        nulls,
+                        per_sec,
+                    }
+                } else {
+                    Column::Text(sub_second(values, nulls, per_sec), false)
+                }
+            }
+            Plan::IntText => {
+                let mut r = Rendered::with_capacity(a.len());
+                match Nums::new(a)? {
+                    Nums::I32(p) => {
+                        for v in p.iter() {
+                            match v {
+                                None => r.cells.push(Rcell::Null),
+                                Some(v) => r.push(|t| write!(t, "{v}").map_err(|_| OUT_OF_RANGE)),
+                            }
+                        }
+                    }
+                    Nums::I64(p) => {
+                        for v in p.iter() {
+                            match v {
+                                None => r.cells.push(Rcell::Null),
+                                Some(v) => r.push(|t| write!(t, "{v}").map_err(|_| OUT_OF_RANGE)),
+                            }
+                        }
+                    }
+                    _ => return None,
+                }
+                Column::Text(r, false)
+            }
+            Plan::Float => {
+                let mut r = Rendered::with_capacity(a.len());
+                if let Some(p) = a.as_primitive_opt::<arrow_array::types::Float64Type>() {
+                    for v in p.iter() {
+                        match v {
+                            None => r.cells.push(Rcell::Null),
+                            Some(v) => r.push(|t| float(t, v.is_nan(), v.is_infinite(), v)),
+                        }
+                    }
+                } else {
+                    let p = a.as_primitive_opt::<arrow_array::types::Float32Type>()?;
+                    for v in p.iter() {
+                        match v {
+                            None => r.cells.push(Rcell::Null),
+                            Some(v) => r.push(|t| float(t, v.is_nan(), v.is_infinite(), v)),
+                        }
+                    }
+                }
+                Column::Text(r, true)
+            }
+        })
+    }
+
+    /// Row `i` of column `col`: its value, `None` when absent, or why it cannot be read.
+    fn get(&self, col: usize, i: usize) -> Result<Option<Val<'_>>, TraceError> {
+        Ok(Some(match self {
+            Column::Null => return Ok(None),
+            Column::Str(s) => {
+                let Some(text) = s.get(i) else {
+                    return Ok(None);
+                };
+                text_cell(col, text)?
+            }
+            Column::Bool(a) => {
+                if i >= a.len() || a.is_null(i) {
+                    return Ok(None);
+                }
+                Val::Bool(a.value(i))
+            }
+            Column::Time {
+                values,
+                nulls,
+                per_sec,
+            } => {
+                if nulls.is_some_and(|n| n.is_null(i)) {
+                    return Ok(None);
+                }
+                let Some(v) = values.get(i) else {
+                    return Ok(None);
+                };
+                match whole_seconds(v.div_euclid(*per_sec)) {
+                    Ok(t) => Val::Time(t),
+                    Err((code, why)) => return Err(cell_error(code, col, why)),
+                }
+            }
+            Column::Naive(a) => {
+                if i >= a.len() || a.is_null(i) {
+                    return Ok(None);
+                }
+                return Err(TraceError::new(
+                    "missing-offset",
+                    "`at` is a TIMESTAMP not adjusted to UTC: it has no offset to read (write \
+                     it adjusted to UTC, or as RFC 3339 text with an offset)",
+                ));
+            }
+            Column::Exact(nums) => match nums.get(i) {
+                None => return Ok(None),
+                Some(Ok(d)) => Val::Dec(d),
+                Some(Err(text)) => {
+                    return Err(super::bad_cell(
+                        col,
+                        format_args!(
+                            "= {text} cannot be held exactly (at most 28 significant digits)"
+                        ),
+                    ))
+                }
+            },
+            Column::Text(r, number) => match r.get(i) {
+                None => return Ok(None),
+                Some(Ok(text)) if *number => Val::Num(text),
+                Some(Ok(text)) => Val::Str(Cow::Borrowed(text)),
+                Some(Err((code, why))) => return Err(cell_error(code, col, why)),
+            },
+        }))
+    }
+}
+
+fn cell_error(code: &'static str, col: usize, why: &str) -> TraceError {
+    let mut e = super::bad_cell(col, why);
+    e.code = code;
+    e
+}
+
+/// A FLOAT/DOUBLE as its shortest round-trip decimal (Rust's `Display` of the float's own
+/// width, which never uses an exponent); NaN and infinities cannot be a quantity.
+fn float(
+    out: &mut String,
+    nan: bool,
+    infinite: bool,
+    v: impl std::fmt::Display,
+) -> Result<(), (&'static str, &'static str)> {
+    if nan {
+        return Err(("bad-value", "is NaN, not a number"));
+    }
+    if infinite {
+        return Err(("bad-value", "is infinite, not a number"));
+    }
+    write!(out, "{v}").map_err(|_| ("bad-value", "cannot be written"))
+}
+
+/// Instants with a fraction of a second, as RFC 3339 text for the validator to read.
+fn sub_second(values: &[i64], nulls: Option<&NullBuffer>, per_sec: i64) -> Rendered {
+    let mut r = Rendered::with_capacity(values.len());
+    for (i, v) in values.iter().enumerate() {
+        if nulls.is_some_and(|n| n.is_null(i)) {
+            r.cells.push(Rcell::Null);
+            continue;
+        }
+        let secs = v.div_euclid(per_sec);
+        let nanos = v.rem_euclid(per_sec) * (1_000_000_000 / per_sec);
+        r.push(|t| {
+            whole_seconds(secs)?.push_to(t);
+            t.pop();
+            if nanos != 0 {
+                write!(t, ".{nanos:09}").map_err(|_| OUT_OF_RANGE)?;
+            }
+            t.push('Z');
+            Ok(())
+        });
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::eval::time::days_from_civil;
+
+    #[test]
+    fn the_rfc_3339_years() {
+        assert_eq!(MIN_SECS, days_from_civil(0, 1, 1) * 86_400);
+        assert_eq!(MAX_SECS, days_from_civil(10_000, 1, 1) * 86_400 - 1);
+    }
+
+    #[test]
+    fn decimals_are_exact_or_refused() {
+        let d = |v: i128, s: i8| exact(v, s).map(|d| d.to_string());
+        assert_eq!(d(1_000_000_000_000, 12).as_deref(), Some("1"));
+        assert_eq!(d(100_000_000_000, 12).as_deref(), Some("0.1"));
+        assert_eq!(d(-15, 1).as_deref(), Some("-1.5"));
+        assert_eq!(d(7, -3).as_deref(), Some("7000"));
+        assert_eq!(d(10_i128.pow(30), 30).as_deref(), Some("1"));
+        assert_eq!(d(1, 30), None);
+        assert_eq!(d(i128::MAX, 0), None);
+        let w = |v: i256, s: i8| exact_wide(v, s).map(|d| d.to_string());
+        let big = i256::from_i128(10_i128.pow(37))
+            .checked_mul(i256::from_i128(10_i128.pow(13)))
+            .unwrap();
+        assert_eq!(w(big, 50).as_deref(), Some("1"));
+        assert_eq!(w(big, 0), None);
+        assert_eq!(scaled("-15".into(), 3), "-0.015");
+        assert_eq!(scaled("15".into(), -2), "1500");
+    }
+
+    #[test]
+    fn floats_by_their_shortest_decimal() {
+        let f = |v: f64| {
+            let mut s = String::new();
+            float(&mut s, v.is_nan(), v.is_infinite(), v).map(|()| s)
+        };
+        assert_eq!(f(0.1).unwrap(), "0.1");
+        assert_eq!(f(1e21).unwrap(), "1000000000000000000000");
+        assert_eq!(f(1e-7).unwrap(), "0.0000001");
+        assert!(f(f64::NAN).is_err() && f(f64::NEG_INFINITY).is_err());
+        let mut s = String::new();
+        float(&mut s, false, false, 0.1f32).unwrap();
+        assert_eq!(s, "0.1");
+    }
+
+    #[test]
+    fn types_per_column() {
+        use DataType::*;
+        let utc = Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+        assert_eq!(plan(AT, &utc), Some(Plan::Time(TimeUnit::Microsecond)));
+        assert_eq!(
+            plan(AT, &Timestamp(TimeUnit::Nanosecond, None)),
+            Some(Plan::Naive)
+        );
+        assert_eq!(plan(AT, &Date32), None);
+        assert_eq!(plan(CUSTOMER, &Int64), Some(Plan::IntText));
+        assert_eq!(plan(CUSTOMER, &UInt64), None);
+        assert_eq!(plan(N, &Decimal128(38, 12)), Some(Plan::Exact));
+        assert_eq!(plan(N, &Float32), Some(Plan::Float));
+        assert_eq!(plan(N, &Float16), None);
+        assert_eq!(plan(QUANTITY, &Decimal128(10, 0)), Some(Plan::Exact));
+        assert_eq!(plan(QUANTITY, &Decimal128(10, 2)), None);
+        assert_eq!(plan(QUANTITY, &Utf8), None);
+        assert_eq!(plan(SET, &Boolean), Some(Plan::Bool));
+        assert_eq!(plan(SET, &Utf8), None);
+        let dict = Dictionary(Box::new(Int32), Box::new(Utf8View));
+        assert_eq!(plan(super::super::FEATURE, &dict), Some(Plan::Str));
+        assert_eq!(plan(super::super::FEATURE, &Binary), None);
+        assert_eq!(plan(ENABLED, &Null), Some(Plan::Null));
+        assert_eq!(describe(&Decimal128(10, 2)), "DECIMAL(10, 2)");
+        assert_eq!(describe(&utc), "TIMESTAMP(MICROS, UTC)");
+    }
+}
