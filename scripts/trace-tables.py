@@ -3,6 +3,8 @@
 
 Run from the repository's root: `pip install pyarrow && python3 scripts/trace-tables.py`
 (written with pyarrow 26; the generated files are committed, so the tests need no Python).
+`scripts/trace-tables.py A.jsonl ...` converts those traces instead, beside them (to compare
+the readers' speed on a generated trace, for instance).
 
 The tables hold the same events as the JSON Lines, one row per line, columns named like the JSON
 keys (`shared/spec/tables.md`, "Trace tables"), in this order, each only when the trace uses it:
@@ -99,10 +101,11 @@ def parquet_value(column, value):
 
 def main():
     root = pathlib.Path(__file__).resolve().parent.parent / "examples"
-    for name in EXAMPLES:
-        events = rows(root / f"{name}.jsonl")
+    traces = [pathlib.Path(a) for a in sys.argv[1:]] or [root / f"{n}.jsonl" for n in EXAMPLES]
+    for trace in traces:
+        events = rows(trace)
         used = [c for c in COLUMNS if any(c in r for r in events)]
-        with open(root / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
+        with open(trace.with_suffix(".csv"), "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(used)
             for r in events:
@@ -111,8 +114,9 @@ def main():
             {c: pa.array([parquet_value(c, r.get(c)) for r in events], type=TYPES[c])
              for c in used}
         )
-        pq.write_table(table, root / f"{name}.parquet")
-        print(f"examples/{name}.csv, examples/{name}.parquet: {len(events)} rows, columns {used}")
+        pq.write_table(table, trace.with_suffix(".parquet"))
+        print(f"{trace.with_suffix('.csv')}, {trace.with_suffix('.parquet')}: "
+              f"{len(events)} rows, columns {used}")
 
 
 if __name__ == "__main__":

@@ -886,3 +886,55 @@ proptest! {
         read_any(&write(d.path(), "c.parquet", &bytes));
     }
 }
+
+#[test]
+fn parquet_reads_from_standard_input_and_without_any_trace_column() {
+    let bytes = std::fs::read("examples/gym.parquet").unwrap();
+    let out = Command::cargo_bin("tariffc")
+        .unwrap()
+        .args([
+            "simulate",
+            "examples/gym.json",
+            "--trace",
+            "-",
+            "--trace-format",
+            "parquet",
+            "--format",
+            "json",
+        ])
+        .write_stdin(bytes)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let file = simulate(
+        "examples/gym.json",
+        &[Path::new("examples/gym.parquet")],
+        &[],
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        file.stdout.replace("examples/gym.parquet", "-")
+    );
+
+    // No trace column at all: nothing is decoded, yet every row is counted and refused.
+    let d = dir();
+    let t = parquet(
+        d.path(),
+        "t.parquet",
+        &[batch(vec![(
+            "event_id",
+            Arc::new(Int64Array::from(vec![1, 2, 3])) as ArrayRef,
+        )])],
+        None,
+    );
+    let run = simulate(WORDS, &[&t], &["--skip-invalid"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        invalid(&run),
+        [
+            (1, "missing-key".into()),
+            (2, "missing-key".into()),
+            (3, "missing-key".into())
+        ]
+    );
+}

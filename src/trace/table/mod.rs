@@ -11,7 +11,8 @@ pub mod parquet;
 
 use super::fields::{self, Fields, Val, KEYS};
 use super::source::{Format, Input, ReadError, Sink};
-use super::{Record, Refused, TraceError};
+use super::{exact_number, Event, Kind, Record, Refused, TraceError};
+use crate::eval::time::Instant;
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -83,7 +84,64 @@ pub fn bad_cell(col: usize, message: impl std::fmt::Display) -> TraceError {
 /// fields are judged; else the fields are judged as a JSON line's. `cancel` = false is absent;
 /// `recharge` and `enabled` become the `recharge` object (either alone still makes it, so a
 /// row holding only `enabled` is judged as a recharge event missing its feature).
+///
+/// The two usual shapes (a valid usage or subscribe row) are read straight through by
+/// [`fast`], which gives exactly the event [`judge`] would (checked by a test on generated
+/// rows); anything else, and anything refused, is [`judge`]'s.
 pub fn record(cells: Cells<'_>, bad: Option<TraceError>) -> Record<'_> {
+    if bad.is_none() {
+        if let Some(e) = fast(&cells) {
+            return Ok(e);
+        }
+    }
+    judge(cells, bad)
+}
+
+/// A valid usage or subscribe row as its event, without the general validator; `None` for
+/// any other row (which [`judge`] then reads).
+#[inline]
+pub fn fast<'a>(cells: &Cells<'a>) -> Option<Event<'a>> {
+    let [at, Some(Val::Str(customer)), subscribe, feature, n, set, None, None, None, cancel, None] =
+        cells
+    else {
+        return None;
+    };
+    if customer.is_empty() || !matches!(cancel, None | Some(Val::Bool(false))) {
+        return None;
+    }
+    let at = match at {
+        Some(Val::Time(t)) => *t,
+        Some(Val::Str(s)) => Instant::parse(s).ok()?,
+        _ => return None,
+    };
+    let kind = match (subscribe, feature, n, set) {
+        (Some(Val::Str(plan)), None, None, None) if !plan.is_empty() => {
+            Kind::Subscribe(plan.clone())
+        }
+        (None, Some(Val::Str(feature)), Some(n), set) if !feature.is_empty() => Kind::Usage {
+            feature: feature.clone(),
+            n: match n {
+                Val::Dec(d) => *d,
+                Val::Num(text) => exact_number(text)?,
+                _ => return None,
+            },
+            set: match set {
+                None | Some(Val::Bool(false)) => false,
+                Some(Val::Bool(true)) => true,
+                _ => return None,
+            },
+        },
+        _ => return None,
+    };
+    Some(Event {
+        at,
+        customer: customer.clone(),
+        kind,
+    })
+}
+
+/// Judge one row by the general validator, [`fields::event`] (see [`record`]).
+pub fn judge(cells: Cells<'_>, bad: Option<TraceError>) -> Record<'_> {
     let [at, customer, subscribe, feature, n, set, purchase, quantity, recharge, cancel, enabled] =
         cells;
     if let Some(error) = bad {
@@ -287,6 +345,70 @@ mod tests {
         let e = header("t.csv", ["at", "n", "n"]).unwrap_err();
         assert_eq!(e.code, Some("duplicate-column"));
         assert_eq!(header("t.csv", ["at"]).unwrap().1, None);
+    }
+
+    /// The cells a table can hand over, a few of each kind.
+    fn cell(i: usize) -> Option<Val<'static>> {
+        let t = crate::eval::time::Instant::from_secs(1_767_225_600);
+        [
+            None,
+            Some(Val::Str(Cow::Borrowed(""))),
+            Some(Val::Str(Cow::Borrowed("x"))),
+            Some(Val::Str(Cow::Owned("y".into()))),
+            Some(Val::Str(Cow::Borrowed("2026-01-01T00:00:00Z"))),
+            Some(Val::Str(Cow::Borrowed("2026-01-01T00:00:00"))),
+            Some(Val::Num("1.50")),
+            Some(Val::Num("1e99")),
+            Some(Val::Dec(rust_decimal::Decimal::new(-25, 1))),
+            Some(Val::Bool(true)),
+            Some(Val::Bool(false)),
+            Some(Val::Time(t)),
+        ]
+        .get(i % 12)
+        .cloned()
+        .flatten()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_reads_what_the_validator_reads(
+            picks in proptest::collection::vec(0usize..12, 11),
+            common in proptest::bool::ANY,
+        ) {
+            let mut cells: Cells = std::array::from_fn(|i| cell(picks[i]));
+            if common {
+                // Bias towards the shapes the fast path takes.
+                cells[AT] = cell(4 + 7 * (picks[0] % 2));
+                cells[CUSTOMER] = cell(2);
+                for c in [PURCHASE, QUANTITY, RECHARGE, ENABLED] {
+                    cells[c] = None;
+                }
+            }
+            if let Some(e) = fast(&cells) {
+                proptest::prop_assert_eq!(judge(cells, None), Ok(e));
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_takes_the_usual_rows() {
+        let mut cells: Cells = Default::default();
+        cells[AT] = cell(11);
+        cells[CUSTOMER] = cell(2);
+        cells[FEATURE] = cell(3);
+        cells[N] = cell(6);
+        cells[CANCEL] = cell(10);
+        assert!(fast(&cells).is_some());
+        cells[FEATURE] = None;
+        cells[N] = None;
+        cells[SUBSCRIBE] = cell(2);
+        cells[AT] = cell(4);
+        assert!(fast(&cells).is_some());
+        cells[SET] = cell(10);
+        assert!(
+            fast(&cells).is_none(),
+            "`set` on a subscribe row is the validator's to refuse"
+        );
     }
 
     #[test]

@@ -6,16 +6,18 @@
 //! the file's size); a row's strings borrow from the batch's arrays, and values that must be
 //! written as text (integer customers, floats, sub-second instants) are written once per batch
 //! into one buffer, so nothing is allocated per row. Numbers are exact: a DECIMAL by its digits,
-//! a FLOAT/DOUBLE by its shortest round-trip decimal.
+//! a FLOAT/DOUBLE by its shortest round-trip decimal. The usual rows (usage, subscribe) are read
+//! straight from their columns by [`Fast`], which returns exactly what the general path (cells
+//! → [`super::record`]) would, or declines.
 
 use super::{
-    header, record, text_cell, Cells, Table, AT, CANCEL, COLUMNS, CUSTOMER, ENABLED, N, QUANTITY,
-    SET,
+    header, text_cell, Cells, Table, AT, CANCEL, COLUMNS, CUSTOMER, ENABLED, FEATURE, N, QUANTITY,
+    SET, SUBSCRIBE,
 };
 use crate::eval::time::Instant;
 use crate::trace::fields::Val;
 use crate::trace::source::{Pos, ReadError, Sink};
-use crate::trace::TraceError;
+use crate::trace::{exact_number, Event, Kind, TraceError};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type, Int16Type, Int32Type, Int64Type,
@@ -199,6 +201,8 @@ pub struct ParquetTable {
     reader: ParquetRecordBatchReader,
     /// The trace columns read, in the order of a batch's columns: column and how to read it.
     used: Vec<(usize, Plan)>,
+    /// Per row of a batch, a bit per column holding a value (reused from batch to batch).
+    masks: Vec<u16>,
 }
 
 fn bad_parquet(name: &str, what: impl std::fmt::Display) -> ReadError {
@@ -271,6 +275,7 @@ impl ParquetTable {
             name: name.to_string(),
             reader,
             used,
+            masks: Vec::new(),
         };
         Ok((table, warning.into_iter().collect()))
     }
@@ -319,6 +324,9 @@ impl Table for ParquetTable {
             // Cells are judged in column order, so the first bad one reported is the first
             // a JSON line would show.
             columns.sort_by_key(|(col, _)| *col);
+            let mut masks = std::mem::take(&mut self.masks);
+            presence(&batch, &self.used, &mut masks);
+            let fast = Fast::new(&columns);
             for i in 0..rows {
                 row += 1;
                 let pos = Pos::new(index, row).ok_or_else(|| ReadError {
@@ -326,28 +334,123 @@ impl Table for ParquetTable {
                     code: None,
                     message: "more than 2^48 rows".into(),
                 })?;
-                let mut cells: Cells<'_> = Default::default();
-                let mut bad = None;
-                for (col, c) in &columns {
-                    match c.get(*col, i) {
-                        Ok(Some(v)) => {
-                            if let Some(slot) = cells.get_mut(*col) {
-                                *slot = Some(v);
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            bad.get_or_insert(e);
-                        }
-                    }
-                }
-                if sink(pos, record(cells, bad)).is_break() {
+                let mask = masks.get(i).copied().unwrap_or(u16::MAX);
+                let rec = match fast.row(mask, i) {
+                    Some(e) => Ok(e),
+                    None => general(&columns, i),
+                };
+                if sink(pos, rec).is_break() {
                     return Ok(ControlFlow::Break(()));
                 }
             }
+            self.masks = masks;
         }
         Ok(ControlFlow::Continue(()))
     }
+}
+
+/// Row `i` by the general path: each cell as its value, then [`super::record`].
+fn general<'c>(columns: &'c [(usize, Column<'_>)], i: usize) -> crate::trace::Record<'c> {
+    let mut cells: Cells<'c> = Default::default();
+    let mut bad = None;
+    for (col, c) in columns {
+        match c.get(*col, i) {
+            Ok(Some(v)) => {
+                if let Some(slot) = cells.get_mut(*col) {
+                    *slot = Some(v);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                bad.get_or_insert(e);
+            }
+        }
+    }
+    super::record(cells, bad)
+}
+
+const fn bit(col: usize) -> u16 {
+    1 << col
+}
+
+/// Set, for each row of `batch`, the bit of every trace column that is not null there.
+fn presence(batch: &arrow_array::RecordBatch, used: &[(usize, Plan)], masks: &mut Vec<u16>) {
+    masks.clear();
+    masks.resize(batch.num_rows(), 0);
+    for (&(col, _), array) in used.iter().zip(batch.columns()) {
+        let b = bit(col);
+        match array.logical_nulls() {
+            None => masks.iter_mut().for_each(|m| *m |= b),
+            Some(nulls) => {
+                for (m, valid) in masks.iter_mut().zip(nulls.iter()) {
+                    if valid {
+                        *m |= b;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The usual rows read straight from their columns: a usage row (`at`, `customer`, `feature`,
+/// `n`, maybe `set`) or a subscribe row (`at`, `customer`, `subscribe`), `cancel` false or
+/// null. It gives exactly the event the general path would (a test compares them row by
+/// row) and declines (`None`) anything else, refusals included.
+struct Fast<'c, 'b> {
+    cols: [Option<&'c Column<'b>>; COLUMNS.len()],
+}
+
+const USAGE: u16 = bit(AT) | bit(CUSTOMER) | bit(FEATURE) | bit(N);
+const SUBSCRIBE_ROW: u16 = bit(AT) | bit(CUSTOMER) | bit(SUBSCRIBE);
+
+impl<'c, 'b> Fast<'c, 'b> {
+    fn new(columns: &'c [(usize, Column<'b>)]) -> Fast<'c, 'b> {
+        let mut cols = [None; COLUMNS.len()];
+        for (col, c) in columns {
+            if let Some(slot) = cols.get_mut(*col) {
+                *slot = Some(c);
+            }
+        }
+        Fast { cols }
+    }
+
+    fn col(&self, col: usize) -> Option<&'c Column<'b>> {
+        self.cols.get(col).copied().flatten()
+    }
+
+    #[inline]
+    fn row(&self, mask: u16, i: usize) -> Option<Event<'c>> {
+        if mask & bit(CANCEL) != 0 && self.col(CANCEL)?.boolean(i)? {
+            return None;
+        }
+        let shape = mask & !bit(CANCEL);
+        let kind = if shape & !bit(SET) == USAGE {
+            let feature = self.col(FEATURE)?.text(i)?;
+            let set = if shape & bit(SET) != 0 {
+                self.col(SET)?.boolean(i)?
+            } else {
+                false
+            };
+            Kind::Usage {
+                feature: Cow::Borrowed(nonempty(feature)?),
+                n: self.col(N)?.decimal(i)?,
+                set,
+            }
+        } else if shape == SUBSCRIBE_ROW {
+            Kind::Subscribe(Cow::Borrowed(nonempty(self.col(SUBSCRIBE)?.text(i)?)?))
+        } else {
+            return None;
+        };
+        Some(Event {
+            at: self.col(AT)?.instant(i)?,
+            customer: Cow::Borrowed(nonempty(self.col(CUSTOMER)?.text(i)?)?),
+            kind,
+        })
+    }
+}
+
+fn nonempty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
 }
 
 /// A string column of one batch, in any of Arrow's layouts.
@@ -391,6 +494,7 @@ impl<'b> Strs<'b> {
     }
 
     /// Row `i`'s string; `None` when null.
+    #[inline]
     fn get(&self, i: usize) -> Option<&'b str> {
         match self {
             Strs::Utf8(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
@@ -452,6 +556,7 @@ impl<'b> Nums<'b> {
     }
 
     /// Row `i`'s exact value: `None` when null, `Some(Err(text))` when it cannot be held.
+    #[inline]
     fn get(&self, i: usize) -> Option<Result<Decimal, String>> {
         Some(match self {
             Nums::I8(a) => Ok(prim(a, i)?.into()),
@@ -485,6 +590,23 @@ impl<'b> Nums<'b> {
 /// The DECIMAL `v` × 10^-`scale`, exactly (trailing zeros beyond 28 places dropped); `None`
 /// when it cannot be held (more than 28 significant digits or places).
 fn exact(mut v: i128, scale: i8) -> Option<Decimal> {
+    // The usual case, a value that fits 64 bits at a scale up to 28: trailing zeros dropped in
+    // 64-bit arithmetic, which is what `normalize` would do, many times faster.
+    if let (Ok(small), Ok(mut s)) = (i64::try_from(v), u32::try_from(scale)) {
+        if s <= 28 {
+            let mut m = small.unsigned_abs();
+            while s > 0 && m != 0 && m % 10 == 0 {
+                m /= 10;
+                s -= 1;
+            }
+            if m == 0 {
+                return Some(Decimal::ZERO);
+            }
+            let lo = (m & 0xFFFF_FFFF) as u32;
+            let mid = (m >> 32) as u32;
+            return Some(Decimal::from_parts(lo, mid, 0, small < 0, s));
+        }
+    }
     let mut scale = i32::from(scale);
     while scale < 0 {
         v = v.checked_mul(10)?;
@@ -713,7 +835,63 @@ impl<'b> Column<'b> {
         })
     }
 
+    /// Row `i` as text (a STRING, or what was written as text), for the fast path.
+    #[inline]
+    fn text(&self, i: usize) -> Option<&str> {
+        match self {
+            Column::Str(s) => s.get(i),
+            Column::Text(r, false) => r.get(i)?.ok(),
+            _ => None,
+        }
+    }
+
+    /// Row `i` as an instant, for the fast path.
+    #[inline]
+    fn instant(&self, i: usize) -> Option<Instant> {
+        match self {
+            Column::Time {
+                values,
+                nulls,
+                per_sec,
+            } => {
+                if nulls.is_some_and(|n| n.is_null(i)) {
+                    return None;
+                }
+                whole_seconds(values.get(i)?.div_euclid(*per_sec)).ok()
+            }
+            _ => Instant::parse(self.text(i)?).ok(),
+        }
+    }
+
+    /// Row `i` as an exact number, for the fast path.
+    #[inline]
+    fn decimal(&self, i: usize) -> Option<Decimal> {
+        match self {
+            Column::Exact(nums) => nums.get(i)?.ok(),
+            Column::Text(r, true) => exact_number(r.get(i)?.ok()?),
+            Column::Str(s) => {
+                let text = s.get(i)?;
+                if super::is_number_literal(text) {
+                    exact_number(text)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Row `i` as a boolean, for the fast path.
+    #[inline]
+    fn boolean(&self, i: usize) -> Option<bool> {
+        match self {
+            Column::Bool(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            _ => None,
+        }
+    }
+
     /// Row `i` of column `col`: its value, `None` when absent, or why it cannot be read.
+    #[inline]
     fn get(&self, col: usize, i: usize) -> Result<Option<Val<'_>>, TraceError> {
         Ok(Some(match self {
             Column::Null => return Ok(None),
@@ -828,6 +1006,187 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::eval::time::days_from_civil;
+    use arrow_array::RecordBatch;
+
+    /// A batch of `rows` rows whose cells are picked by `pick(column, row)` among a few values
+    /// of every accepted layout, nulls included.
+    fn batch(rows: usize, layouts: &[usize], pick: &dyn Fn(usize, usize) -> usize) -> RecordBatch {
+        use arrow_array::{
+            ArrayRef, DictionaryArray, Float64Array, Int64Array, TimestampMicrosecondArray,
+        };
+        use std::sync::Arc;
+        let strs = |col: usize, vals: &[&'static str]| -> Vec<Option<&'static str>> {
+            (0..rows)
+                .map(|r| match pick(col, r) % (vals.len() + 1) {
+                    0 => None,
+                    k => vals.get(k - 1).copied(),
+                })
+                .collect()
+        };
+        let layout = |col: usize| layouts.get(col).copied().unwrap_or(0) % 2;
+        let mut cols: Vec<(&str, ArrayRef, bool)> = Vec::new();
+        let t0 = 1_767_225_600_000_000i64;
+        cols.push((
+            "at",
+            if layout(AT) == 0 {
+                let v = (0..rows).map(|r| match pick(AT, r) % 4 {
+                    0 => None,
+                    1 => Some(t0),
+                    2 => Some(t0 + 1),
+                    _ => Some(i64::MAX),
+                });
+                Arc::new(TimestampMicrosecondArray::from_iter(v).with_timezone("UTC"))
+            } else {
+                let v = strs(AT, &["2026-01-01T00:00:00Z", "2026-01-01T00:00:00", "x"]);
+                Arc::new(StringArray::from(v))
+            },
+            true,
+        ));
+        cols.push((
+            "customer",
+            if layout(CUSTOMER) == 0 {
+                Arc::new(StringArray::from(strs(CUSTOMER, &["c", ""])))
+            } else {
+                let v = (0..rows).map(|r| (pick(CUSTOMER, r) % 3 != 0).then_some(-7i64));
+                Arc::new(Int64Array::from_iter(v))
+            },
+            true,
+        ));
+        let ids = ["plan:a", ""];
+        cols.push((
+            "subscribe",
+            Arc::new(StringArray::from(strs(SUBSCRIBE, &ids))),
+            true,
+        ));
+        cols.push((
+            "feature",
+            Arc::new(
+                strs(FEATURE, &["feature:x", ""])
+                    .into_iter()
+                    .collect::<DictionaryArray<Int32Type>>(),
+            ),
+            true,
+        ));
+        cols.push((
+            "n",
+            match layouts.get(N).copied().unwrap_or(0) % 3 {
+                0 => {
+                    let v = (0..rows).map(|r| match pick(N, r) % 4 {
+                        0 => None,
+                        1 => Some(0.1),
+                        2 => Some(f64::NAN),
+                        _ => Some(-3.0),
+                    });
+                    Arc::new(Float64Array::from_iter(v))
+                }
+                1 => Arc::new(StringArray::from(strs(N, &["1e3", "one", "0.50"]))),
+                _ => {
+                    let v = (0..rows).map(|r| match pick(N, r) % 4 {
+                        0 => None,
+                        1 => Some(1_500_000_000_000i128),
+                        2 => Some(i128::MAX),
+                        _ => Some(-1),
+                    });
+                    Arc::new(
+                        arrow_array::Decimal128Array::from_iter(v)
+                            .with_precision_and_scale(38, 12)
+                            .unwrap_or_else(|_| arrow_array::Decimal128Array::from(vec![0; 0])),
+                    )
+                }
+            },
+            true,
+        ));
+        for (name, col) in [("set", SET), ("cancel", CANCEL), ("enabled", ENABLED)] {
+            let v = (0..rows).map(|r| match pick(col, r) % 5 {
+                1 => Some(true),
+                2 => Some(false),
+                _ => None,
+            });
+            cols.push((name, Arc::new(BooleanArray::from_iter(v)), true));
+        }
+        cols.push((
+            "purchase",
+            Arc::new(StringArray::from(strs(
+                super::super::PURCHASE,
+                &["addon:a"],
+            ))),
+            true,
+        ));
+        RecordBatch::try_from_iter_with_nullable(cols).unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_reads_what_the_general_path_reads(
+            layouts in proptest::collection::vec(0usize..6, 11),
+            picks in proptest::collection::vec(0usize..60, 11 * 16),
+            usual in proptest::bool::ANY,
+        ) {
+            let pick = |col: usize, row: usize| {
+                let p = picks[(col * 16 + row) % picks.len()];
+                // Bias towards rows the fast path takes: absent extras, present essentials.
+                match (usual, col) {
+                    (true, ENABLED | super::super::PURCHASE) => 0,
+                    (true, AT | CUSTOMER) => 1 + 3 * (p % 2),
+                    _ => p,
+                }
+            };
+            let b = batch(16, &layouts, &pick);
+            let used: Vec<(usize, Plan)> = b
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| {
+                    let col = super::super::column(f.name()).unwrap();
+                    (col, plan(col, f.data_type()).unwrap())
+                })
+                .collect();
+            let mut columns: Vec<(usize, Column<'_>)> = used
+                .iter()
+                .zip(b.columns())
+                .map(|(&(col, p), a)| (col, Column::new(p, a.as_ref()).unwrap()))
+                .collect();
+            columns.sort_by_key(|(col, _)| *col);
+            let mut masks = Vec::new();
+            presence(&b, &used, &mut masks);
+            let fast = Fast::new(&columns);
+            for (i, mask) in masks.iter().enumerate() {
+                if let Some(e) = fast.row(*mask, i) {
+                    proptest::prop_assert_eq!(general(&columns, i), Ok(e));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_takes_the_usual_rows() {
+        // Every layout: UTC instants, a STRING customer, a dictionary feature, float `n`.
+        let b = batch(2, &[0; 11], &|col, row| match (col, row) {
+            (AT | CUSTOMER | N, _) => 1,
+            (FEATURE, 0) | (SUBSCRIBE, 1) => 1,
+            (CANCEL, 0) => 2,
+            _ => 0,
+        });
+        let used: Vec<(usize, Plan)> = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                let col = super::super::column(f.name()).unwrap();
+                (col, plan(col, f.data_type()).unwrap())
+            })
+            .collect();
+        let columns: Vec<(usize, Column<'_>)> = used
+            .iter()
+            .zip(b.columns())
+            .map(|(&(col, p), a)| (col, Column::new(p, a.as_ref()).unwrap()))
+            .collect();
+        let mut masks = Vec::new();
+        presence(&b, &used, &mut masks);
+        let fast = Fast::new(&columns);
+        assert!(fast.row(masks[0], 0).is_some(), "a usage row, cancel false");
+        assert!(fast.row(masks[1], 1).is_none(), "`n` on a subscribe row");
+    }
 
     #[test]
     fn the_rfc_3339_years() {
@@ -844,6 +1203,24 @@ mod tests {
         assert_eq!(d(7, -3).as_deref(), Some("7000"));
         assert_eq!(d(10_i128.pow(30), 30).as_deref(), Some("1"));
         assert_eq!(d(1, 30), None);
+        assert_eq!(d(0, 12).as_deref(), Some("0"));
+        assert_eq!(d(-1_200, 2).as_deref(), Some("-12"));
+        assert_eq!(
+            d(i128::from(i64::MIN), 3).as_deref(),
+            Some("-9223372036854775.808")
+        );
+        for (v, s) in [
+            (1_234_500i128, 4i8),
+            (-7, 28),
+            (120, 0),
+            (i128::from(u64::MAX), 5),
+        ] {
+            let slow = Decimal::try_from_i128_with_scale(v, s as u32)
+                .unwrap()
+                .normalize();
+            assert_eq!(exact(v, s), Some(slow));
+            assert_eq!(exact(v, s).unwrap().scale(), slow.scale(), "{v}e-{s}");
+        }
         assert_eq!(d(i128::MAX, 0), None);
         let w = |v: i256, s: i8| exact_wide(v, s).map(|d| d.to_string());
         let big = i256::from_i128(10_i128.pow(37))
