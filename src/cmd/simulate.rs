@@ -1,12 +1,16 @@
-//! `tariffc simulate`: run a JSONL usage trace and report invoices, limits and rejections.
+//! `tariffc simulate`: run a usage trace (JSON Lines, CSV, Parquet; one or more inputs) and
+//! report invoices, limits and rejections in the format asked for.
 //!
-//! Invariant: the trace is streamed (read line by line, never held whole); a report is printed
-//! only when every counted line is valid or `--skip-invalid` is given.
+//! Invariant: the trace is streamed (read record by record, never held whole) and so is the
+//! report; a report is written only when every counted line or row is valid or
+//! `--skip-invalid` is given, and `-o` is replaced only by a whole report.
 
 use crate::cli::{CliError, CmdResult, Exit, Global};
 use crate::eval::{self, Failure, Options};
 use crate::output::{stream, write_dir, StreamError};
 use crate::report::{human, json, tables, WriteError};
+use crate::trace::source::Counted;
+use crate::trace::EventSource;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -110,6 +114,10 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
     for w in &warnings {
         eprintln!("{w}");
     }
+    let unit = match source.inputs().0.iter().any(|i| i.counted == Counted::Rows) {
+        true => ("record", "records"),
+        false => ("line", "lines"),
+    };
     let result = eval::simulate(&document, &mut source, options);
     let sim = match result {
         Ok(sim) => sim,
@@ -118,9 +126,9 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
                 eprintln!("{e}");
             }
             eprintln!(
-                "{} invalid line{} in `{}`: no report (`--skip-invalid` skips them)",
+                "{} invalid {} in `{}`: no report (`--skip-invalid` skips them)",
                 errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
+                if errors.len() == 1 { unit.0 } else { unit.1 },
                 trace_name
             );
             return Ok(Exit::Failure);

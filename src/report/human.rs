@@ -233,7 +233,7 @@ fn customer(c: &CustomerResult<'_>, until: Option<Instant>, out: &mut String) {
         let head = place_head(c.rejected.iter().map(|r| &r.place));
         let mut t = Table::new(
             &[head, "at", "feature", "n", "code", "reason"],
-            &[true, false, false, true, false, false],
+            &[head == "line", false, false, true, false, false],
         );
         for r in &c.rejected {
             t.row(vec![
@@ -278,7 +278,7 @@ pub fn simulation(results: &Results<'_, '_>, w: &mut dyn std::io::Write) -> Resu
     if !invalid.is_empty() {
         let _ = writeln!(out, "\nskipped invalid lines");
         let head = place_head(invalid.iter().map(|e| &e.place));
-        let mut t = Table::new(&[head, "code", "message"], &[true, false, false]);
+        let mut t = Table::new(&[head, "code", "message"], &[head == "line", false, false]);
         for e in &invalid {
             t.row(vec![
                 place_cell(&e.place),
