@@ -135,7 +135,60 @@ impl Batch {
 pub struct Reader {
     syms: Syms,
     /// Customer ids → numbers, in order of first appearance (hashed like [`Syms`]' names).
-    customers: FxHashMap<String, u32>,
+    customers: FxHashMap<IdKey, u32>,
+}
+
+/// A customer id as a map key. Ids of up to [`IdKey::INLINE`] bytes (nearly all) are held in
+/// the map's own slot, so finding one compares bytes already at hand instead of following a
+/// pointer into another allocation: with many customers, one cache miss fewer per event.
+/// Hashed and compared as bytes, like the `[u8]` it is looked up by.
+#[derive(Debug, Clone)]
+enum IdKey {
+    Inline { len: u8, bytes: [u8; IdKey::INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl IdKey {
+    const INLINE: usize = 23;
+
+    fn new(id: &str) -> IdKey {
+        let b = id.as_bytes();
+        let mut bytes = [0u8; IdKey::INLINE];
+        match (bytes.get_mut(..b.len()), u8::try_from(b.len())) {
+            (Some(slot), Ok(len)) => {
+                slot.copy_from_slice(b);
+                IdKey::Inline { len, bytes }
+            }
+            _ => IdKey::Heap(b.into()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            IdKey::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            IdKey::Heap(b) => b,
+        }
+    }
+}
+
+impl PartialEq for IdKey {
+    fn eq(&self, other: &IdKey) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for IdKey {}
+
+impl std::hash::Hash for IdKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for IdKey {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
 }
 
 impl Default for IdEvent {
@@ -166,11 +219,11 @@ impl Reader {
     }
 
     fn customer(&mut self, id: &str, out: &mut Batch) -> u32 {
-        if let Some(&c) = self.customers.get(id) {
+        if let Some(&c) = self.customers.get(id.as_bytes()) {
             return c;
         }
         let c = u32::try_from(self.customers.len()).unwrap_or(u32::MAX);
-        self.customers.insert(id.to_string(), c);
+        self.customers.insert(IdKey::new(id), c);
         out.other.push(Item::Customer(id.to_string()));
         c
     }
@@ -241,4 +294,32 @@ pub fn lookup(table: &[u32], s: Sym) -> Option<usize> {
         .copied()
         .filter(|&i| i != NONE)
         .map(|i| i as usize)
+}
+
+#[cfg(test)]
+mod id_key_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn short_and_long_ids_are_found_by_their_bytes() {
+        let mut map: FxHashMap<IdKey, u32> = FxHashMap::default();
+        let ids = [
+            "",
+            "a",
+            "cust:12345",
+            "exactly-twenty-three-by",
+            "twenty-four-bytes-long!!",
+            "é",
+        ];
+        for (i, id) in ids.iter().enumerate() {
+            map.insert(IdKey::new(id), i as u32);
+        }
+        assert!(matches!(IdKey::new(ids[3]), IdKey::Inline { len: 23, .. }));
+        assert!(matches!(IdKey::new(ids[4]), IdKey::Heap(_)));
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(map.get(id.as_bytes()), Some(&(i as u32)), "{id}");
+        }
+        assert_eq!(map.get("cust:1234".as_bytes()), None);
+    }
 }
