@@ -161,6 +161,11 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
             }
         }
     };
+    // The evaluation is not taken apart piece by piece: the process ends right after, and
+    // freeing millions of small allocations (a tenth of the run at 100,000 customers) buys
+    // nothing. The memory is returned with the process.
+    drop(results);
+    std::mem::forget(sim);
     match written {
         Ok(()) => Ok(Exit::Success),
         Err(StreamError::Output(e)) => Err(e),
