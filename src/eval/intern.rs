@@ -210,6 +210,11 @@ impl Reader {
         }
     }
 
+    /// How many customers have been seen.
+    pub fn customers(&self) -> usize {
+        self.customers.len()
+    }
+
     fn sym(&mut self, name: &str, out: &mut Batch) -> Sym {
         let (s, new) = self.syms.intern(name);
         if new {

@@ -91,6 +91,21 @@ fn overflow_message(o: &exact::Overflow) -> String {
 /// the engine can group a batch's events by customer (about 3 MB; at most four are alive).
 pub const BATCH: usize = 1 << 16;
 
+/// The most entries per batch: with many customers a batch grows (up to about 24 MB), so that
+/// it still holds several events per customer and the engine can group them.
+pub const BATCH_MAX: usize = 1 << 19;
+
+/// Entries per batch once `customers` customers have been seen: four events per customer,
+/// within [`BATCH`]..=[`BATCH_MAX`]. Small traces keep small batches, so the evaluating
+/// thread starts early; many customers get batches the engine can group.
+pub fn batch_size(customers: usize) -> usize {
+    customers
+        .saturating_mul(4)
+        .checked_next_power_of_two()
+        .unwrap_or(BATCH_MAX)
+        .clamp(BATCH, BATCH_MAX)
+}
+
 /// Read the trace into batches and hand each to `send`; stop early when it refuses.
 fn read_trace(
     doc: &crate::ir::Document,
@@ -103,7 +118,7 @@ fn read_trace(
     source
         .read(&mut |pos, record| {
             reader.push(pos, record, &mut batch);
-            if batch.len() >= BATCH {
+            if batch.len() >= BATCH && batch.len() >= batch_size(reader.customers()) {
                 match send(std::mem::take(&mut batch)) {
                     Some(spare) => batch = spare,
                     None => {
@@ -226,6 +241,15 @@ mod tests {
     use super::*;
     use crate::load::load;
     use crate::source::{Source, SourceFormat};
+
+    #[test]
+    fn batches_grow_with_the_customers_within_bounds() {
+        assert_eq!(batch_size(0), BATCH);
+        assert_eq!(batch_size(10_000), BATCH);
+        assert_eq!(batch_size(20_000), 1 << 17);
+        assert_eq!(batch_size(100_000), BATCH_MAX);
+        assert_eq!(batch_size(usize::MAX), BATCH_MAX);
+    }
 
     #[test]
     fn lines_split_across_buffer_refills_read_the_same() {
