@@ -2,8 +2,9 @@
 //! `cargo bench --bench simulate`: events per second of `simulate`, end to end (trace bytes →
 //! JSON report written out) and of the evaluation core alone (events read and interned →
 //! state, no parsing, no report), on the shapes that matter:
-//! - the default shape, `BENCH_EVENTS` (2,000,000) over `BENCH_CUSTOMERS` (10,000): from JSON
-//!   Lines and from the same events as Parquet, the core, and line parsing alone;
+//! - the default shape, `BENCH_EVENTS` (2,000,000) over `BENCH_CUSTOMERS` (10,000): from a JSON
+//!   Lines file and from the same events in a Parquet file (both read as the CLI reads them),
+//!   the core, and line parsing alone;
 //! - many customers, the same events over `BENCH_MANY` (100,000) customers (20 events each):
 //!   end to end from JSON Lines (skipped with `BENCH_MANY=0`).
 //!
@@ -202,22 +203,24 @@ fn main() {
     let rate = |s: f64| events as f64 / s / 1e6;
 
     if !only_core {
-        let (secs, report, mb) = end_to_end(&doc, runs, || {
-            Box::new(tariffc::trace::JsonLines::new("bench", trace.as_bytes()))
-        });
+        // Both from files, as the CLI reads them (the page cache holds both after the first run).
+        let dir = tempfile::tempdir().unwrap();
+        let jsonl = dir.path().join("bench.jsonl");
+        std::fs::write(&jsonl, &trace).unwrap();
+        let parquet = dir.path().join("bench.parquet");
+        to_parquet(&trace, &parquet);
+        let files = |path: &std::path::Path| -> Box<dyn EventSource> {
+            let inputs =
+                tariffc::trace::source::inputs(&[path.display().to_string()], None).unwrap();
+            Box::new(tariffc::trace::Files::open(inputs).unwrap().0)
+        };
+        let (secs, report, mb) = end_to_end(&doc, runs, || files(&jsonl));
         println!(
             "simulate end to end (JSONL):   {:>6.2} M events/s ({secs:.3} s; the report {report:.3} s, {mb:.1} MB)",
             rate(secs)
         );
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bench.parquet");
-        to_parquet(&trace, &path);
-        let size = std::fs::metadata(&path).unwrap().len() as f64 / 1e6;
-        let (secs, _, _) = end_to_end(&doc, runs, || {
-            let inputs =
-                tariffc::trace::source::inputs(&[path.display().to_string()], None).unwrap();
-            Box::new(tariffc::trace::Files::open(inputs).unwrap().0)
-        });
+        let size = std::fs::metadata(&parquet).unwrap().len() as f64 / 1e6;
+        let (secs, _, _) = end_to_end(&doc, runs, || files(&parquet));
         println!(
             "simulate end to end (Parquet): {:>6.2} M events/s ({secs:.3} s; the file {size:.1} MB)",
             rate(secs)
