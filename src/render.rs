@@ -73,6 +73,46 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
+/// Lines longer than this are not drawn (miette's renderer cannot place a column past 65,535,
+/// and a minified file's one line is no use on a terminal): such a diagnostic is written as
+/// one located line with its help.
+const MAX_DRAWN_LINE: usize = 4096;
+
+/// Whether the line holding `offset` is too long to draw.
+fn too_long_to_draw(text: &str, offset: usize) -> bool {
+    let offset = offset.min(text.len());
+    let before = text.as_bytes().get(..offset).unwrap_or_default();
+    let after = text.as_bytes().get(offset..).unwrap_or_default();
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = after
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| offset + i);
+    end - start > MAX_DRAWN_LINE
+}
+
+/// A diagnostic as one located line (and its help), for what cannot be drawn.
+fn plain(source: &Source, diag: &Diagnostic, out: &mut String) {
+    use std::fmt::Write;
+    let at = source.line_col(diag.span.start);
+    let _ = writeln!(
+        out,
+        "{}[{}]: {}:{}:{}: {}",
+        diag.severity.as_str(),
+        diag.code,
+        source.name,
+        at.line,
+        at.column,
+        diag.message
+    );
+    if let Some(help) = &diag.help {
+        let _ = writeln!(out, "  help: {help}");
+    }
+}
+
 /// Render diagnostics for a person, each over the whole file, in the order given.
 pub fn human(source: &Source, diagnostics: &[Diagnostic], color: bool) -> String {
     let theme = if color {
@@ -84,6 +124,10 @@ pub fn human(source: &Source, diagnostics: &[Diagnostic], color: bool) -> String
     let named = source.named_source();
     let mut out = String::new();
     for diag in diagnostics {
+        if too_long_to_draw(&source.text, diag.span.start) {
+            plain(source, diag, &mut out);
+            continue;
+        }
         let report = Report {
             diag,
             source: named.clone(),
@@ -269,6 +313,30 @@ pub fn sarif(files: &[FileDiagnostics<'_>]) -> String {
 mod tests {
     use super::*;
     use crate::source::Span;
+
+    #[test]
+    fn a_diagnostic_far_along_a_minified_line_is_written_plainly() {
+        // A minified document over 64 KiB: miette cannot draw a column past 65,535.
+        let mut text = String::from("{\"plans\":{");
+        while text.len() < 70_000 {
+            text.push_str("\"x\":1,");
+        }
+        let at = text.len();
+        text.push_str("\"bad\":2}}");
+        let source = Source::new("p.json", text);
+        let diag = Diagnostic::warning("unknown-key", Span::new(at, at + 5), "unknown key `bad`")
+            .with_pointer("/plans/bad");
+        for color in [false, true] {
+            let out = human(&source, std::slice::from_ref(&diag), color);
+            assert_eq!(
+                out,
+                format!(
+                    "warning[unknown-key]: p.json:1:{}: unknown key `bad`\n",
+                    at + 1
+                )
+            );
+        }
+    }
 
     fn sample() -> (Source, Vec<Diagnostic>) {
         let source = Source::new("p.json", "{\n  \"a\": 10,\n  \"b\": {\n  }\n}\n");
