@@ -33,9 +33,21 @@ pub fn parse_quantity(arg: &str) -> Result<(String, Decimal), QuoteError> {
     let (id, qty) = arg
         .split_once('=')
         .ok_or_else(|| QuoteError::Usage(format!("`{arg}` is not `FEATURE_ID=QTY`")))?;
-    let q = crate::trace::exact_number(qty.trim())
-        .filter(|_| !qty.trim().is_empty())
-        .ok_or_else(|| QuoteError::Usage(format!("`{qty}` in `{arg}` is not a number")))?;
+    let text = qty.trim();
+    let q = crate::trace::exact_number(text)
+        .filter(|_| !text.is_empty())
+        .ok_or_else(|| {
+            // A well-formed number too large or too precise to hold is not "not a number".
+            let number = crate::trace::number::is_literal(text);
+            QuoteError::Usage(if number {
+                format!(
+                    "`{qty}` in `{arg}` cannot be held exactly ({})",
+                    crate::trace::number::LIMITS
+                )
+            } else {
+                format!("`{qty}` in `{arg}` is not a number")
+            })
+        })?;
     Ok((id.trim().to_string(), q))
 }
 

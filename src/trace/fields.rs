@@ -330,7 +330,10 @@ fn number_field(key: &str, v: Val<'_>) -> Result<Decimal, TraceError> {
         Val::Num(text) => exact_number(text).ok_or_else(|| {
             TraceError::new(
                 "bad-value",
-                format!("`{key}` = {text} cannot be held exactly (at most 28 significant digits)"),
+                format!(
+                    "`{key}` = {text} cannot be held exactly ({})",
+                    super::number::LIMITS
+                ),
             )
         }),
         Val::Str(s) if exact_number(&s).is_some() => Err(TraceError::new(

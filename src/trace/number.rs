@@ -54,6 +54,27 @@ pub fn exact_number(text: &str) -> Option<Decimal> {
     Some(d.normalize())
 }
 
+/// What a number that cannot be held is told: the two limits of an exact decimal.
+pub const LIMITS: &str = "at most 28 significant digits, magnitude below 7.9e28";
+
+/// Whether `text` is spelled as a number: `-`, digits, an optional fraction and exponent
+/// (`1e400`, `0.5`, `-3E-2`), whether or not its value can be held.
+pub fn is_literal(text: &str) -> bool {
+    fn digits(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['-', '+']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    digits(int) && frac.is_none_or(digits) && exponent.is_none_or(digits)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -66,5 +87,15 @@ mod tests {
         assert_eq!(exact_number("1e9223372036854775807"), None);
         assert_eq!(exact_number("0e9223372036854775807"), Some(Decimal::ZERO));
         assert_eq!(exact_number("15e-1").unwrap().to_string(), "1.5");
+    }
+
+    #[test]
+    fn literals_are_told_from_other_text() {
+        for yes in ["0", "1e400", "-0.5", "3E-2", "1e+3", "123.456"] {
+            assert!(is_literal(yes), "{yes}");
+        }
+        for no in ["", "-", "1.", ".5", "1e", "e3", "1x", "NaN", "1_000", "--1"] {
+            assert!(!is_literal(no), "{no}");
+        }
     }
 }

@@ -232,6 +232,12 @@ fn read_lines(
     let mut line = 0u64;
     let mut hand = |line: u64, bytes: &[u8]| -> Result<ControlFlow<()>, ReadError> {
         let pos = Pos::new(index, line).ok_or_else(|| too_long(name))?;
+        // A UTF-8 byte order mark before the first line (Windows editors write one) is no
+        // part of it, as in pricing files.
+        let bytes = match line {
+            1 => bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes),
+            _ => bytes,
+        };
         Ok(match line_record(bytes) {
             Some(record) => sink(pos, record),
             None => ControlFlow::Continue(()),
@@ -480,6 +486,20 @@ mod tests {
                 "capacity {cap}"
             );
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_line_is_dropped() {
+        let text = "\u{feff}{\"at\":\"2026-01-01T00:00:00Z\",\"customer\":\"c\",\"cancel\":true}\n\u{feff}x";
+        let mut src = JsonLines::new("t.jsonl", text.as_bytes());
+        let mut seen = Vec::new();
+        src.read(&mut |pos, r| {
+            seen.push((pos.number(), r.is_ok()));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        // Only the first line's mark is dropped; one later in the file is an error.
+        assert_eq!(seen, [(1, true), (2, false)]);
     }
 
     #[test]

@@ -940,7 +940,8 @@ impl<'b> Column<'b> {
                     return Err(super::bad_cell(
                         col,
                         format_args!(
-                            "= {text} cannot be held exactly (at most 28 significant digits)"
+                            "= {text} cannot be held exactly ({})",
+                            crate::trace::number::LIMITS
                         ),
                     ))
                 }
