@@ -61,8 +61,9 @@ pub struct Engine<'d> {
     pub errors: Vec<LineError>,
     /// The trace's inputs, to name a place in a message.
     pub inputs: Inputs,
-    /// Reads lines for [`Engine::feed`]; a reader on another thread can feed [`Engine::take_all`].
-    reader: Reader,
+    /// Interns the records given to [`Engine::feed_record`] (`simulate` interns on its reading
+    /// thread and hands over batches to [`Engine::take_all`]).
+    interner: Reader,
     scratch: Batch,
     /// Reused by [`Engine::take_all`].
     sorted: Vec<(Pos, IdEvent)>,
@@ -118,7 +119,7 @@ impl<'d> Engine<'d> {
             until,
             errors: Vec::new(),
             inputs: Inputs::one_jsonl("trace"),
-            reader: Reader::new(doc),
+            interner: Reader::new(doc),
             scratch: Batch::default(),
             sorted: Vec::new(),
             counts: Vec::new(),
@@ -126,23 +127,21 @@ impl<'d> Engine<'d> {
         }
     }
 
-    /// Read and apply one line (1-based `line`). Only an arithmetic overflow is fatal; trace
-    /// errors are collected in `errors`.
-    pub fn feed(&mut self, line: u64, text: &str) -> Exact<()> {
+    /// Apply one record of a trace, here and now (no batching, no second thread: `quote`, and
+    /// tests' reference for the batched path). Only an arithmetic overflow is fatal; a refused
+    /// record or a trace error is collected in `errors`.
+    pub fn feed_record(&mut self, pos: Pos, record: crate::trace::Record<'_>) -> Exact<()> {
         let mut items = std::mem::take(&mut self.scratch);
-        if !text.trim().is_empty() {
-            self.reader
-                .push(Pos::line(line), crate::trace::parse_line(text), &mut items);
-        }
+        self.interner.push(pos, record, &mut items);
         let done = self.take_all(&mut items);
         self.scratch = items;
         done
     }
 
-    /// Apply one parsed event.
+    /// Apply one parsed event ([`Engine::feed_record`] of an event).
     pub fn feed_event(&mut self, line: Pos, ev: crate::trace::Event<'_>) -> Exact<()> {
         let mut items = std::mem::take(&mut self.scratch);
-        let ev = self.reader.resolve(&ev, &mut items);
+        let ev = self.interner.resolve(&ev, &mut items);
         items.events.push((line, ev));
         let done = self.take_all(&mut items);
         self.scratch = items;

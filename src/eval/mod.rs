@@ -292,7 +292,12 @@ mod tests {
     fn one_by_one(doc: &crate::ir::Document, trace: &str, until: Option<Instant>) -> String {
         let mut engine = Engine::new(doc, until);
         for (i, l) in trace.lines().enumerate() {
-            engine.feed(i as u64 + 1, l).unwrap();
+            if !l.trim().is_empty() {
+                let pos = crate::trace::Pos::line(i as u64 + 1);
+                engine
+                    .feed_record(pos, crate::trace::parse_line(l))
+                    .unwrap();
+            }
         }
         let until = engine.finish().unwrap();
         let sim = Simulation {
@@ -383,7 +388,10 @@ mod tests {
         let one_by_one = trace
             .lines()
             .enumerate()
-            .find_map(|(i, l)| engine.feed(i as u64 + 1, l).err())
+            .find_map(|(i, l)| {
+                let pos = crate::trace::Pos::line(i as u64 + 1);
+                engine.feed_record(pos, crate::trace::parse_line(l)).err()
+            })
             .map(|o| overflow_message(&o));
         assert_eq!(one_by_one.as_deref(), Some(grouped.as_str()));
     }
