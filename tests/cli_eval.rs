@@ -419,3 +419,53 @@ fn a_report_to_an_unwritable_place_leaves_nothing_behind() {
         .starts_with("{\"customer\":"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn the_report_schema_takes_rows_files_and_lines() {
+    let schema = json(
+        &tariffc()
+            .args(["schema", "report"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let schema = jsonschema::validator_for(&schema).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lines = std::fs::read_to_string("examples/prepaid-credits.jsonl").unwrap();
+    let two = dir.path().join("two.jsonl");
+    std::fs::write(&two, format!("{lines}{{bad\n")).unwrap();
+    let two = two.to_str().unwrap();
+    // A table (file and row), several JSON Lines inputs (file and line), one input (line).
+    for traces in [
+        vec!["examples/prepaid-credits.csv"],
+        vec!["examples/prepaid-credits.parquet"],
+        vec![two],
+        vec!["examples/prepaid-credits.jsonl", two],
+    ] {
+        let out = simulate(
+            "examples/prepaid-credits.json",
+            &traces,
+            &["--format", "json", "--skip-invalid"],
+        );
+        assert_eq!(out.status.code(), Some(0));
+        let v = json(&out.stdout);
+        let errors: Vec<String> = schema
+            .iter_errors(&v)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{traces:?}: {errors:?}");
+        assert!(!v["customers"][0]["rejected"].as_array().unwrap().is_empty());
+    }
+    // A place needs its line, or its row and file.
+    let mut v = json(
+        &simulate(
+            "examples/prepaid-credits.json",
+            &["examples/prepaid-credits.csv"],
+            &["--format", "json"],
+        )
+        .stdout,
+    );
+    let rejected = &mut v["customers"][0]["rejected"][0];
+    rejected.as_object_mut().unwrap().remove("file");
+    assert!(!schema.is_valid(&v));
+}
