@@ -214,6 +214,8 @@ pub struct Results<'e, 'd> {
     /// Indices of the listed customers, in the order of their first valid line.
     listed: Vec<usize>,
     select: &'e [String],
+    /// The summary, computed once (a command checks it before writing, then writes it).
+    summary: std::sync::OnceLock<Exact<Summary<'d>>>,
 }
 
 /// Whether a customer is reported (`--customer` given and not naming it: no).
@@ -237,6 +239,7 @@ impl<'e, 'd> Results<'e, 'd> {
             until,
             listed,
             select,
+            summary: std::sync::OnceLock::new(),
         }
     }
 
@@ -324,7 +327,7 @@ impl<'e, 'd> Results<'e, 'd> {
     }
 
     /// Every listed customer's entry, in report order.
-    pub fn customers(&self) -> impl Iterator<Item = Exact<CustomerResult<'e>>> + '_
+    pub fn customers(&self) -> impl Iterator<Item = Exact<CustomerResult<'e>>> + use<'_, 'e, 'd>
     where
         'd: 'e,
     {
@@ -346,6 +349,10 @@ impl<'e, 'd> Results<'e, 'd> {
 
     /// The summary over the listed customers.
     pub fn summary(&self) -> Exact<Summary<'d>> {
+        self.summary.get_or_init(|| self.compute_summary()).clone()
+    }
+
+    fn compute_summary(&self) -> Exact<Summary<'d>> {
         let doc = self.doc();
         let mut s = Summary {
             customers: self.listed.len(),
