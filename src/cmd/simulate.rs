@@ -59,24 +59,23 @@ pub enum Format {
 
 pub fn run(args: &Args, global: &Global) -> CmdResult {
     // Tables are a directory: its name is needed before anything is read.
-    let tables_dir = match args.format {
-        Format::Csv | Format::Parquet => match args.output.as_deref() {
-            Some(dir) if dir != std::path::Path::new("-") => Some(dir),
-            _ => {
-                return Err(CliError::with_help(
-                    format!(
-                        "`--format {}` writes a directory of tables, not standard output",
-                        if args.format == Format::Csv {
-                            "csv"
-                        } else {
-                            "parquet"
-                        }
-                    ),
-                    "name the directory with `-o DIR`",
-                ))
-            }
-        },
-        _ => None,
+    let tables = match args.format {
+        Format::Csv => Some(tables::Format::Csv),
+        Format::Parquet => Some(tables::Format::Parquet),
+        Format::Human | Format::Json | Format::Jsonl => None,
+    };
+    let tables = match (tables, args.output.as_deref()) {
+        (None, _) => None,
+        (Some(format), Some(dir)) if dir != std::path::Path::new("-") => Some((format, dir)),
+        (Some(format), _) => {
+            return Err(CliError::with_help(
+                format!(
+                    "`--format {}` writes a directory of tables, not standard output",
+                    format.extension()
+                ),
+                "name the directory with `-o DIR`",
+            ))
+        }
     };
     let until = args
         .until
@@ -145,21 +144,13 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
         eprintln!("{}", WriteError::Overflow(o));
         return Ok(Exit::Failure);
     }
-    let written = match args.format {
-        Format::Json => stream(args.output.as_deref(), |w| json::report(&results, true, w)),
-        Format::Jsonl => stream(args.output.as_deref(), |w| json::report_lines(&results, w)),
-        Format::Human => stream(args.output.as_deref(), |w| human::simulation(&results, w)),
-        Format::Csv | Format::Parquet => {
-            let format = if args.format == Format::Csv {
-                tables::Format::Csv
-            } else {
-                tables::Format::Parquet
-            };
-            match tables_dir {
-                Some(dir) => write_dir(dir, |tmp| tables::write(&results, format, tmp)),
-                None => return Err(CliError::new("no directory for the tables")),
-            }
+    let written = match (tables, args.format) {
+        (Some((format, dir)), _) => write_dir(dir, |tmp| tables::write(&results, format, tmp)),
+        (None, Format::Jsonl) => {
+            stream(args.output.as_deref(), |w| json::report_lines(&results, w))
         }
+        (None, Format::Human) => stream(args.output.as_deref(), |w| human::simulation(&results, w)),
+        (None, _) => stream(args.output.as_deref(), |w| json::report(&results, true, w)),
     };
     // The evaluation is not taken apart piece by piece: the process ends right after, and
     // freeing millions of small allocations (a tenth of the run at 100,000 customers) buys
