@@ -22,6 +22,18 @@ impl Overflow {
     }
 }
 
+/// The diagnostic every command prints for it: `error[arithmetic-overflow]: WHAT cannot be held
+/// exactly`.
+impl std::fmt::Display for Overflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "error[arithmetic-overflow]: {} cannot be held exactly",
+            self.what
+        )
+    }
+}
+
 pub type Exact<T> = Result<T, Overflow>;
 
 /// A decimal's sign, scale and 96-bit magnitude, read in one go.

@@ -36,7 +36,7 @@ pub fn run(args: &Args, global: &Global) -> CmdResult {
             return Ok(Exit::Failure);
         }
         Err(QuoteError::Overflow(what)) => {
-            eprintln!("error[arithmetic-overflow]: {what} cannot be held exactly");
+            eprintln!("{}", crate::exact::Overflow::new(what));
             return Ok(Exit::Failure);
         }
         Err(e) => return Err(usage(e)),

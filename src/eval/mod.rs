@@ -80,13 +80,6 @@ impl<'d> Simulation<'d> {
     }
 }
 
-fn overflow_message(o: &exact::Overflow) -> String {
-    format!(
-        "error[arithmetic-overflow]: {} cannot be held exactly",
-        o.what
-    )
-}
-
 /// Entries per batch handed from the reading thread to the evaluating one: large enough that
 /// the engine can group a batch's events by customer (about 3 MB; at most four are alive).
 pub const BATCH: usize = 1 << 16;
@@ -148,7 +141,7 @@ pub fn simulate<'d>(
 ) -> Result<Simulation<'d>, Failure> {
     let mut engine = Engine::new(doc, options.until);
     engine.inputs = source.inputs();
-    let fatal = |o: exact::Overflow| Failure::Fatal(overflow_message(&o));
+    let fatal = |o: exact::Overflow| Failure::Fatal(o.to_string());
     let (read, applied) = std::thread::scope(|scope| {
         let (to_engine, batches) = mpsc::sync_channel::<Batch>(1);
         let (to_reader, spares) = mpsc::channel::<Batch>();
@@ -188,9 +181,7 @@ pub fn simulate<'d>(
     });
     applied.map_err(fatal)?;
     read?;
-    let until = engine
-        .finish()
-        .map_err(|o| Failure::Fatal(overflow_message(&o)))?;
+    let until = engine.finish().map_err(|o| Failure::Fatal(o.to_string()))?;
     if !options.skip_invalid {
         let invalid = result::Results::new(&engine, until, &options.customers).invalid();
         if !invalid.is_empty() {
@@ -392,7 +383,7 @@ mod tests {
                 let pos = crate::trace::Pos::line(i as u64 + 1);
                 engine.feed_record(pos, crate::trace::parse_line(l)).err()
             })
-            .map(|o| overflow_message(&o));
+            .map(|o| o.to_string());
         assert_eq!(one_by_one.as_deref(), Some(grouped.as_str()));
     }
 }

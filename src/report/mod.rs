@@ -43,11 +43,7 @@ impl From<std::io::Error> for WriteError {
 impl std::fmt::Display for WriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WriteError::Overflow(o) => write!(
-                f,
-                "error[arithmetic-overflow]: {} cannot be held exactly",
-                o.what
-            ),
+            WriteError::Overflow(o) => o.fmt(f),
             WriteError::Io(e) => write!(f, "cannot write the report: {e}"),
         }
     }
