@@ -348,8 +348,11 @@ impl<'e, 'd> Results<'e, 'd> {
     }
 
     /// The summary over the listed customers.
-    pub fn summary(&self) -> Exact<Summary<'d>> {
-        self.summary.get_or_init(|| self.compute_summary()).clone()
+    pub fn summary(&self) -> Result<&Summary<'d>, Overflow> {
+        self.summary
+            .get_or_init(|| self.compute_summary())
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn compute_summary(&self) -> Exact<Summary<'d>> {

@@ -317,7 +317,7 @@ pub fn report(
     j.key("customers").arr();
     stream_customers(&mut j, results, w, customer)?;
     j.end_arr();
-    closing(&mut j, &results.invalid(), &results.summary()?)?;
+    closing(&mut j, &results.invalid(), results.summary()?)?;
     j.end_obj();
     w.write_all(j.finish().as_bytes())?;
     Ok(())
@@ -336,7 +336,7 @@ pub fn report_lines(results: &Results<'_, '_>, w: &mut dyn Write) -> Result<(), 
     j.obj();
     j.key("version").int(1);
     until(&mut j, results.until());
-    closing(&mut j, &results.invalid(), &results.summary()?)?;
+    closing(&mut j, &results.invalid(), results.summary()?)?;
     j.end_obj();
     j.end_line();
     w.write_all(j.finish().as_bytes())?;

@@ -949,7 +949,7 @@ pub fn write_batches(
     rows: usize,
 ) -> Result<(), WriteError> {
     // The summary is computed first: an amount it cannot hold stops the run before any table.
-    let summary = summary_json(results.until(), &results.summary()?)?;
+    let summary = summary_json(results.until(), results.summary()?)?;
     let mut sinks = Table::ALL
         .iter()
         .map(|&t| Sink::create(dir, t, format, rows))
