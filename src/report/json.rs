@@ -185,11 +185,25 @@ pub fn customer(j: &mut JsonOut, c: &CustomerResult<'_>) -> Exact<()> {
     Ok(())
 }
 
-fn until(j: &mut JsonOut, until: Option<Instant>) {
+/// `version` and `until`, which open the report, its JSON Lines' last line and `summary.json`.
+fn version_and_until(j: &mut JsonOut, until: Option<Instant>) {
+    j.key("version").int(1);
     match until {
         Some(u) => j.key("until").time(u),
         None => j.key("until").raw("null"),
     }
+}
+
+/// `summary.json` beside the result tables: `{"version": 1, "until": …, "summary": {…}}`, the
+/// report's `summary` object as the report writes it, pretty.
+pub fn summary_json(until: Option<Instant>, s: &Summary<'_>) -> Exact<String> {
+    let mut j = JsonOut::new(true);
+    j.obj();
+    version_and_until(&mut j, until);
+    j.key("summary");
+    summary(&mut j, s)?;
+    j.end_obj();
+    Ok(j.finish())
 }
 
 /// `invalid` and `summary`, the report's last two members.
@@ -312,8 +326,7 @@ pub fn report(
 ) -> Result<(), WriteError> {
     let mut j = JsonOut::new(pretty);
     j.obj();
-    j.key("version").int(1);
-    until(&mut j, results.until());
+    version_and_until(&mut j, results.until());
     j.key("customers").arr();
     stream_customers(&mut j, results, w, customer)?;
     j.end_arr();
@@ -334,8 +347,7 @@ pub fn report_lines(results: &Results<'_, '_>, w: &mut dyn Write) -> Result<(), 
     let mut j = JsonOut::new(false);
     stream_customers(&mut j, results, w, one)?;
     j.obj();
-    j.key("version").int(1);
-    until(&mut j, results.until());
+    version_and_until(&mut j, results.until());
     closing(&mut j, &results.invalid(), results.summary()?)?;
     j.end_obj();
     j.end_line();

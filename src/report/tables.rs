@@ -10,9 +10,9 @@
 //! and one batch per table, not the report. CSV is written from the same batches as Parquet,
 //! so both say the same thing.
 
-use super::json_out::{push_decimal, JsonOut};
+use super::json_out::push_decimal;
 use super::{minor_units, WriteError};
-use crate::eval::result::{CustomerResult, Line, Note, Results, Summary};
+use crate::eval::result::{CustomerResult, Line, Note, Results};
 use crate::eval::time::Instant;
 use crate::exact::{Exact, Overflow};
 use crate::trace::Place;
@@ -917,22 +917,6 @@ fn csv_rows(
     Ok(())
 }
 
-/// `summary.json`: `{"version": 1, "until": …, "summary": {…}}`, the report's `summary` object
-/// as the JSON report writes it, pretty.
-pub fn summary_json(until: Option<Instant>, s: &Summary<'_>) -> Exact<String> {
-    let mut j = JsonOut::new(true);
-    j.obj();
-    j.key("version").int(1);
-    match until {
-        Some(u) => j.key("until").time(u),
-        None => j.key("until").raw("null"),
-    }
-    j.key("summary");
-    super::json::summary(&mut j, s)?;
-    j.end_obj();
-    Ok(j.finish())
-}
-
 /// Write every table of `results` into the directory `dir` (which exists and is empty) as
 /// `NAME.csv` or `NAME.parquet` — every table, an empty one with its header or schema — and
 /// `summary.json`. Each batch is written as soon as it is full. Files are not synced here
@@ -949,7 +933,7 @@ pub fn write_batches(
     rows: usize,
 ) -> Result<(), WriteError> {
     // The summary is computed first: an amount it cannot hold stops the run before any table.
-    let summary = summary_json(results.until(), results.summary()?)?;
+    let summary = super::json::summary_json(results.until(), results.summary()?)?;
     let mut sinks = Table::ALL
         .iter()
         .map(|&t| Sink::create(dir, t, format, rows))
