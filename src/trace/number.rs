@@ -91,10 +91,15 @@ mod tests {
 
     #[test]
     fn literals_are_told_from_other_text() {
-        for yes in ["0", "1e400", "-0.5", "3E-2", "1e+3", "123.456"] {
+        for yes in [
+            "0", "1e400", "-0.5", "3E-2", "1e+3", "123.456", "0.1", "007", "-2.5E-1",
+        ] {
             assert!(is_literal(yes), "{yes}");
         }
-        for no in ["", "-", "1.", ".5", "1e", "e3", "1x", "NaN", "1_000", "--1"] {
+        for no in [
+            "", "-", "1.", ".5", "1e", "e3", "1x", "NaN", "1_000", "--1", "+1", " 1", "1 ", "0x10",
+            "1e+",
+        ] {
             assert!(!is_literal(no), "{no}");
         }
     }

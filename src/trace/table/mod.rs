@@ -244,44 +244,11 @@ fn unused_warning(file: &str, unused: &[String], seen: &[bool]) -> Option<String
     Some(format!("warning[unused-column]: {file}: {what}{hint}"))
 }
 
-/// A CSV number literal (also Parquet's STRING `n`): `-`? digits, an optional fraction and an
-/// optional exponent (`0.1`, `1e3`, `-2.5E-1`).
-pub fn is_number_literal(text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut i = usize::from(b.first() == Some(&b'-'));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i > start
-    };
-    if !digits(&mut i) {
-        return false;
-    }
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
 /// A CSV field (or a STRING cell) of column `col` as its value; `text` is not empty.
 pub fn text_cell(col: usize, text: &str) -> Result<Val<'_>, TraceError> {
     match col {
         N | QUANTITY => {
-            if is_number_literal(text) {
+            if crate::trace::number::is_literal(text) {
                 Ok(Val::Num(text))
             } else {
                 Err(bad_cell(col, format_args!("= `{text}` is not a number")))
@@ -313,18 +280,6 @@ mod tests {
         assert_eq!(column("enabled"), Some(ENABLED));
         assert_eq!(COLUMNS[RECHARGE], "recharge");
         assert_eq!(COLUMNS[CANCEL], "cancel");
-    }
-
-    #[test]
-    fn number_literals() {
-        for ok in ["0", "0.1", "1e3", "-2.5E-1", "007", "1E+2"] {
-            assert!(is_number_literal(ok), "{ok}");
-        }
-        for bad in [
-            "", "-", ".5", "1.", "1e", "+1", " 1", "1 ", "abc", "0x10", "1e+",
-        ] {
-            assert!(!is_number_literal(bad), "{bad}");
-        }
     }
 
     #[test]

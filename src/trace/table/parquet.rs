@@ -871,7 +871,7 @@ impl<'b> Column<'b> {
             Column::Text(r, true) => exact_number(r.get(i)?.ok()?),
             Column::Str(s) => {
                 let text = s.get(i)?;
-                if super::is_number_literal(text) {
+                if crate::trace::number::is_literal(text) {
                     exact_number(text)
                 } else {
                     None
