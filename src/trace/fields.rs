@@ -324,18 +324,21 @@ fn string_field<'a>(key: &str, v: Option<Val<'a>>) -> Result<Cow<'a, str>, Trace
     }
 }
 
+/// The refusal of a number `key` = `text` that is spelled right but cannot be held exactly.
+pub fn not_exact(key: &str, text: &str) -> TraceError {
+    TraceError::new(
+        "bad-value",
+        format!(
+            "`{key}` = {text} cannot be held exactly ({})",
+            super::number::LIMITS
+        ),
+    )
+}
+
 fn number_field(key: &str, v: Val<'_>) -> Result<Decimal, TraceError> {
     match v {
         Val::Dec(d) => Ok(d),
-        Val::Num(text) => exact_number(text).ok_or_else(|| {
-            TraceError::new(
-                "bad-value",
-                format!(
-                    "`{key}` = {text} cannot be held exactly ({})",
-                    super::number::LIMITS
-                ),
-            )
-        }),
+        Val::Num(text) => exact_number(text).ok_or_else(|| not_exact(key, text)),
         Val::Str(s) if exact_number(&s).is_some() => Err(TraceError::new(
             "bad-value",
             format!("`{key}` must be a number, found the string \"{s}\": remove the quotes"),

@@ -937,13 +937,8 @@ impl<'b> Column<'b> {
                 None => return Ok(None),
                 Some(Ok(d)) => Val::Dec(d),
                 Some(Err(text)) => {
-                    return Err(super::bad_cell(
-                        col,
-                        format_args!(
-                            "= {text} cannot be held exactly ({})",
-                            crate::trace::number::LIMITS
-                        ),
-                    ))
+                    let column = super::COLUMNS.get(col).copied().unwrap_or("?");
+                    return Err(crate::trace::fields::not_exact(column, &text));
                 }
             },
             Column::Text(r, number) => match r.get(i) {
