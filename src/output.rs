@@ -18,6 +18,29 @@ pub fn write_output(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
+/// The error of a write to `path`.
+fn cannot_write(path: &Path, e: impl std::fmt::Display) -> CliError {
+    CliError::new(format!("cannot write `{}`: {e}", path.display()))
+}
+
+/// The error of a write to stdout: a closed pipe is [`CliError::BrokenPipe`] (exit 0, nothing
+/// printed).
+fn stdout_error(e: &std::io::Error) -> CliError {
+    if is_broken_pipe(e) {
+        CliError::BrokenPipe
+    } else {
+        CliError::new(format!("cannot write to stdout: {e}"))
+    }
+}
+
+/// The directory `path` is in (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Why streamed output failed: the output itself, or the producer (whose error is kept).
 pub enum StreamError<E> {
     Output(CliError),
@@ -33,30 +56,18 @@ pub fn stream<E>(
 ) -> Result<(), StreamError<E>> {
     match out {
         Some(path) if path != Path::new("-") => {
-            let fail = |e: std::io::Error| {
-                CliError::new(format!("cannot write `{}`: {e}", path.display()))
-            };
-            let tmp = temp_beside(path).map_err(|e| StreamError::Output(fail(e)))?;
+            let fail = |e: std::io::Error| StreamError::Output(cannot_write(path, e));
+            let tmp = temp_beside(path).map_err(fail)?;
             let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
             produce(&mut w).map_err(StreamError::Producer)?;
-            let tmp = w
-                .into_inner()
-                .map_err(|e| StreamError::Output(fail(e.into_error())))?;
+            let tmp = w.into_inner().map_err(|e| fail(e.into_error()))?;
             finish_atomic(tmp, path).map_err(StreamError::Output)
         }
         _ => {
             let stdout = std::io::stdout().lock();
             let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
             produce(&mut w).map_err(StreamError::Producer)?;
-            match w.flush() {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                    Err(StreamError::Output(CliError::BrokenPipe))
-                }
-                Err(e) => Err(StreamError::Output(CliError::new(format!(
-                    "cannot write to stdout: {e}"
-                )))),
-            }
+            w.flush().map_err(|e| StreamError::Output(stdout_error(&e)))
         }
     }
 }
@@ -69,16 +80,15 @@ pub fn is_broken_pipe(e: &std::io::Error) -> bool {
 /// Write to stdout; a closed pipe becomes [`CliError::BrokenPipe`] (exit 0, nothing printed).
 pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::BrokenPipe),
-        Err(e) => Err(CliError::new(format!("cannot write to stdout: {e}"))),
-    }
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| stdout_error(&e))
 }
 
 /// Replace `path` with `bytes` so that readers see either the old file or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let fail = |e: std::io::Error| CliError::new(format!("cannot write `{}`: {e}", path.display()));
+    let fail = |e| cannot_write(path, e);
     let mut tmp = temp_beside(path).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     finish_atomic(tmp, path)
@@ -86,16 +96,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 
 /// A temporary file in `path`'s directory, to be renamed onto `path`.
 fn temp_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    tempfile::NamedTempFile::new_in(dir)
+    tempfile::NamedTempFile::new_in(parent_dir(path))
 }
 
 /// Give the temporary file its permissions, sync it and rename it onto `path`.
 fn finish_atomic(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), CliError> {
-    let fail = |e: std::io::Error| CliError::new(format!("cannot write `{}`: {e}", path.display()));
+    let fail = |e| cannot_write(path, e);
     // The temporary file is created 0600; give the result the replaced file's permissions, or
     // the usual 0644 for a new file, so that a generated page can be served as it is.
     let permissions = match std::fs::metadata(path) {
@@ -124,38 +130,30 @@ pub fn write_dir<E>(
     dir: &Path,
     produce: impl FnOnce(&Path) -> Result<(), E>,
 ) -> Result<(), StreamError<E>> {
-    let fail = |e: std::io::Error| {
-        StreamError::Output(CliError::new(format!(
-            "cannot write `{}`: {e}",
-            dir.display()
-        )))
-    };
+    let fail = |e: std::io::Error| StreamError::Output(cannot_write(dir, e));
     let name = match dir.file_name() {
         Some(n) if dir.components().next_back() == Some(std::path::Component::Normal(n)) => n,
         _ => {
-            return Err(StreamError::Output(CliError::new(format!(
-                "cannot write `{}`: name a directory to create or replace, such as `out`",
-                dir.display()
-            ))))
+            return Err(StreamError::Output(cannot_write(
+                dir,
+                "name a directory to create or replace, such as `out`",
+            )))
         }
     };
-    let parent = match dir.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let parent = parent_dir(dir);
     let old = match std::fs::symlink_metadata(dir) {
         Ok(meta) if meta.is_dir() => Some(meta.permissions()),
         Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(StreamError::Output(CliError::new(format!(
-                "cannot write `{}`: it is a symbolic link; name the directory itself",
-                dir.display()
-            ))))
+            return Err(StreamError::Output(cannot_write(
+                dir,
+                "it is a symbolic link; name the directory itself",
+            )))
         }
         Ok(_) => {
-            return Err(StreamError::Output(CliError::new(format!(
-                "cannot write `{}`: it exists and is not a directory",
-                dir.display()
-            ))))
+            return Err(StreamError::Output(cannot_write(
+                dir,
+                "it exists and is not a directory",
+            )))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(fail(e)),
