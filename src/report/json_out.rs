@@ -225,10 +225,17 @@ fn push_int(out: &mut String, v: i128) {
 
 /// The digits of `m`, at least `min` of them (leading zeros).
 fn push_digits(out: &mut String, m: u128, min: usize) {
-    // Nearly every number fits 64 bits, whose division is several times cheaper.
+    /// Digits in one 64-bit chunk of a wider number.
+    const CHUNK: usize = 19;
+    const TEN_TO_CHUNK: u128 = 10_000_000_000_000_000_000;
+    // Nearly every number fits 64 bits, whose division is several times cheaper; a wider one
+    // is written as its high digits, then its low 19 (zero-padded).
     match u64::try_from(m) {
         Ok(small) => push_digits_64(out, small, min),
-        Err(_) => push_digits_128(out, m, min),
+        Err(_) => {
+            push_digits(out, m / TEN_TO_CHUNK, min.saturating_sub(CHUNK));
+            push_digits_64(out, (m % TEN_TO_CHUNK) as u64, CHUNK);
+        }
     }
 }
 
@@ -249,25 +256,6 @@ fn push_digits_64(out: &mut String, mut m: u64, min: usize) {
     }
     // Only ASCII digits were written.
     out.push_str(std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or_default());
-}
-
-fn push_digits_128(out: &mut String, mut m: u128, min: usize) {
-    let mut buf = [b'0'; 40];
-    let mut i = buf.len();
-    while m > 0 || buf.len() - i < min.max(1) {
-        i -= 1;
-        if let Some(slot) = buf.get_mut(i) {
-            // `m % 10` is below 10.
-            *slot = b'0' + (m % 10) as u8;
-        }
-        m /= 10;
-        if i == 0 {
-            break;
-        }
-    }
-    for &c in buf.get(i..).unwrap_or_default() {
-        out.push(char::from(c));
-    }
 }
 
 /// `d` as `Decimal`'s `Display` prints it (sign, digits, a point before the last `scale`
