@@ -100,7 +100,6 @@ fn to_parquet(trace: &str, path: &std::path::Path) {
     let file = std::fs::File::create(path).unwrap();
     let mut writer =
         parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props)).unwrap();
-    let epoch = tariffc::eval::time::Instant::from_secs(0);
     let lines: Vec<&str> = trace.lines().collect();
     for chunk in lines.chunks(1 << 16) {
         let mut at = TimestampMicrosecondBuilder::new().with_timezone("UTC");
@@ -122,7 +121,7 @@ fn to_parquet(trace: &str, path: &std::path::Path) {
         let mut quantity = Int64Builder::new();
         for l in chunk {
             let e = parse_line(l).unwrap();
-            at.append_value(epoch.micros_until(e.at));
+            at.append_value(e.at.unix_micros().unwrap());
             customer.append_value(&e.customer);
             let (mut s, mut f, mut p, mut r) = (None, None, None, None);
             let (mut nv, mut setv, mut q, mut en, mut c) = (None, None, None, None, None);

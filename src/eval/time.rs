@@ -43,6 +43,27 @@ impl Instant {
         self.secs
     }
 
+    /// The instant `us` microseconds after the Unix epoch.
+    pub fn from_unix_micros(us: i64) -> Instant {
+        Instant {
+            secs: us.div_euclid(1_000_000),
+            // Below 1,000,000 µs, so below 10^9 ns.
+            nanos: (us.rem_euclid(1_000_000) * 1000) as u32,
+        }
+    }
+
+    /// Whether the instant is a whole number of microseconds (nothing finer is left over).
+    pub fn is_whole_micros(self) -> bool {
+        self.nanos % 1000 == 0
+    }
+
+    /// Whole microseconds since the Unix epoch (truncated), `None` beyond `i64`.
+    pub fn unix_micros(self) -> Option<i64> {
+        self.secs
+            .checked_mul(1_000_000)?
+            .checked_add(i64::from(self.nanos / 1000))
+    }
+
     /// Whole microseconds from `self` to `later` (truncated; 0 if `later` is not after `self`).
     pub fn micros_until(self, later: Instant) -> i64 {
         let ns = (i128::from(later.secs) - i128::from(self.secs)) * i128::from(NANOS)

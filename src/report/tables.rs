@@ -292,23 +292,12 @@ pub fn decimal128(d: Decimal, what: &str) -> Exact<i128> {
 /// than a microsecond (a trace's timestamps may have up to 9 fractional digits): refused,
 /// naming the column, never truncated.
 pub fn micros(t: Instant, what: &str) -> Exact<i64> {
-    let whole = Instant::from_secs(t.secs());
-    // Truncated microseconds after the second, and to the next second: they add up to a whole
-    // second exactly when nothing finer than a microsecond is left over.
-    let within = whole.micros_until(t);
-    let exact = t
-        .secs()
-        .checked_add(1)
-        .map(Instant::from_secs)
-        .is_some_and(|next| within + t.micros_until(next) == 1_000_000);
-    if !exact {
+    if !t.is_whole_micros() {
         return Err(Overflow::new(format!(
             "{what} {t} (finer than a microsecond) in a TIMESTAMP(µs) column"
         )));
     }
-    t.secs()
-        .checked_mul(1_000_000)
-        .and_then(|s| s.checked_add(within))
+    t.unix_micros()
         .ok_or_else(|| Overflow::new(format!("{what} {t} in a TIMESTAMP(µs) column")))
 }
 
@@ -879,18 +868,7 @@ pub fn push_scaled(out: &mut String, v: i128) {
 /// Microseconds since the epoch as the JSON report prints an instant (RFC 3339, `Z`,
 /// fractional seconds only when non-zero).
 pub fn push_micros(out: &mut String, us: i64) {
-    let (secs, frac) = (us.div_euclid(1_000_000), us.rem_euclid(1_000_000));
-    Instant::from_secs(secs).push_to(out);
-    if frac != 0 {
-        out.pop();
-        let mut frac = frac;
-        let mut width = 6;
-        while frac % 10 == 0 {
-            frac /= 10;
-            width -= 1;
-        }
-        out.push_str(&format!(".{frac:0width$}Z"));
-    }
+    Instant::from_unix_micros(us).push_to(out);
 }
 
 fn csv_rows(
