@@ -43,6 +43,14 @@ impl Instant {
         self.secs
     }
 
+    /// This instant's second with `nanos` nanoseconds after it; `None` past a second.
+    pub fn with_nanos(self, nanos: u32) -> Option<Instant> {
+        (i64::from(nanos) < NANOS).then_some(Instant {
+            secs: self.secs,
+            nanos,
+        })
+    }
+
     /// The instant `us` microseconds after the Unix epoch.
     pub fn from_unix_micros(us: i64) -> Instant {
         Instant {

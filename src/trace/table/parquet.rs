@@ -711,7 +711,7 @@ enum Column<'b> {
     Null,
     Str(Strs<'b>),
     Bool(&'b BooleanArray),
-    /// Whole seconds since the epoch, in `per_sec` units.
+    /// Instants since the epoch, in `per_sec` units.
     Time {
         values: &'b [i64],
         nulls: Option<&'b NullBuffer>,
@@ -768,6 +768,17 @@ fn whole_seconds(secs: i64) -> Result<Instant, (&'static str, &'static str)> {
     }
 }
 
+/// A TIMESTAMP value `v` in `per_sec` units since the epoch as an instant, fraction included.
+fn timestamp(v: i64, per_sec: i64) -> Result<Instant, (&'static str, &'static str)> {
+    let whole = whole_seconds(v.div_euclid(per_sec))?;
+    // `per_sec` is 1, 10^3, 10^6 or 10^9: the fraction is below 10^9 nanoseconds.
+    let nanos = v.rem_euclid(per_sec) * (1_000_000_000 / per_sec);
+    u32::try_from(nanos)
+        .ok()
+        .and_then(|n| whole.with_nanos(n))
+        .ok_or(OUT_OF_RANGE)
+}
+
 impl<'b> Column<'b> {
     fn new(p: Plan, a: &'b dyn Array) -> Option<Column<'b>> {
         Some(match p {
@@ -778,15 +789,10 @@ impl<'b> Column<'b> {
             Plan::Exact => Column::Exact(Nums::new(a)?),
             Plan::Time(unit) => {
                 let (values, nulls) = timestamps(a, unit)?;
-                let per_sec = per_second(unit);
-                if values.iter().all(|v| v % per_sec == 0) {
-                    Column::Time {
-                        values,
-                        nulls,
-                        per_sec,
-                    }
-                } else {
-                    Column::Text(sub_second(values, nulls, per_sec), false)
+                Column::Time {
+                    values,
+                    nulls,
+                    per_sec: per_second(unit),
                 }
             }
             Plan::IntText => {
@@ -857,7 +863,7 @@ impl<'b> Column<'b> {
                 if nulls.is_some_and(|n| n.is_null(i)) {
                     return None;
                 }
-                whole_seconds(values.get(i)?.div_euclid(*per_sec)).ok()
+                timestamp(*values.get(i)?, *per_sec).ok()
             }
             _ => Instant::parse(self.text(i)?).ok(),
         }
@@ -918,7 +924,7 @@ impl<'b> Column<'b> {
                 let Some(v) = values.get(i) else {
                     return Ok(None);
                 };
-                match whole_seconds(v.div_euclid(*per_sec)) {
+                match timestamp(*v, *per_sec) {
                     Ok(t) => Val::Time(t),
                     Err((code, why)) => return Err(cell_error(code, col, why)),
                 }
@@ -972,29 +978,6 @@ fn float(
         return Err(("bad-value", "is infinite, not a number"));
     }
     write!(out, "{v}").map_err(|_| ("bad-value", "cannot be written"))
-}
-
-/// Instants with a fraction of a second, as RFC 3339 text for the validator to read.
-fn sub_second(values: &[i64], nulls: Option<&NullBuffer>, per_sec: i64) -> Rendered {
-    let mut r = Rendered::with_capacity(values.len());
-    for (i, v) in values.iter().enumerate() {
-        if nulls.is_some_and(|n| n.is_null(i)) {
-            r.cells.push(Rcell::Null);
-            continue;
-        }
-        let secs = v.div_euclid(per_sec);
-        let nanos = v.rem_euclid(per_sec) * (1_000_000_000 / per_sec);
-        r.push(|t| {
-            whole_seconds(secs)?.push_to(t);
-            t.pop();
-            if nanos != 0 {
-                write!(t, ".{nanos:09}").map_err(|_| OUT_OF_RANGE)?;
-            }
-            t.push('Z');
-            Ok(())
-        });
-    }
-    r
 }
 
 #[cfg(test)]
