@@ -296,7 +296,12 @@ impl Customer {
                 let ri = recharge_rule(p, &shared.syms, fi)?;
                 self.life.set_recharge(feature, enabled);
                 let sub = self.sub.as_mut().ok_or_else(internal)?;
-                if let Some(st) = p.x.rules.get(ri).and_then(|r| sub.feats.get_mut(r.feature)) {
+                if let Some(st) = p
+                    .index
+                    .rules
+                    .get(ri)
+                    .and_then(|r| sub.feats.get_mut(r.feature))
+                {
                     st.rule_on = enabled;
                 }
                 if enabled {

@@ -88,8 +88,8 @@ impl Shared<'_> {
     pub fn ctx(&self, plan: usize) -> Option<PlanCtx<'_>> {
         Some(PlanCtx {
             ir: self.doc.plans.get(plan)?,
-            x: self.plans.get(plan)?,
-            idx: plan,
+            index: self.plans.get(plan)?,
+            position: plan,
             recharge_off: self.recharge_off,
         })
     }
@@ -99,8 +99,9 @@ impl Shared<'_> {
 #[derive(Clone, Copy)]
 pub struct PlanCtx<'a> {
     pub ir: &'a Plan,
-    pub x: &'a PlanIndex,
-    pub idx: usize,
+    pub index: &'a PlanIndex,
+    /// The plan's position in the document.
+    pub position: usize,
     pub recharge_off: bool,
 }
 

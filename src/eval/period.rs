@@ -25,14 +25,14 @@ pub fn new_sub(p: PlanCtx<'_>, life: &Life, t: Instant, feats: Vec<FeatState>) -
         feats
     };
     let mut feats = feats;
-    for r in &p.x.rules {
-        let sym = p.x.feature_sym.get(r.feature).copied();
+    for r in &p.index.rules {
+        let sym = p.index.feature_sym.get(r.feature).copied();
         if let Some(st) = feats.get_mut(r.feature) {
             st.rule_on = sym.is_some_and(|s| life.recharge_enabled(s, r.enabled));
         }
     }
     Sub {
-        plan: p.idx,
+        plan: p.position,
         anchor,
         k: 0,
         start: t,
@@ -132,7 +132,7 @@ pub fn open_period(p: PlanCtx<'_>, sub: &mut Sub, life: &mut Life, k: u32) -> Ex
     if k == 0 {
         life.signed_up = true;
     }
-    for ri in 0..p.x.rules.len() {
+    for ri in 0..p.index.rules.len() {
         check_rule(p, sub, life, ri, start)?;
     }
     Ok(())
@@ -142,13 +142,13 @@ pub fn open_period(p: PlanCtx<'_>, sub: &mut Sub, life: &mut Life, k: u32) -> Ex
 pub fn close(p: PlanCtx<'_>, sub: &mut Sub, end: Instant) -> Exact<Invoice> {
     let addons = std::mem::take(&mut sub.addon_lines);
     let lines = lines(p, sub, end, addons)?;
-    Invoice::new(p.idx, sub.start, end, lines)
+    Invoice::new(p.position, sub.start, end, lines)
 }
 
 /// The invoice of the period in progress (full base fees), leaving the state as it is.
 pub fn draft(p: PlanCtx<'_>, sub: &Sub) -> Exact<Invoice> {
     let lines = lines(p, sub, sub.end, sub.addon_lines.clone())?;
-    let mut inv = Invoice::new(p.idx, sub.start, sub.end, lines)?;
+    let mut inv = Invoice::new(p.position, sub.start, sub.end, lines)?;
     inv.is_final = false;
     Ok(inv)
 }

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 #[inline]
 pub fn feature_index(p: PlanCtx<'_>, syms: &Syms, s: Sym) -> Result<usize, Fail> {
-    match lookup(&p.x.feature_of, s) {
+    match lookup(&p.index.feature_of, s) {
         Some(i) => Ok(i),
         None => {
             let id = syms.name(s);
@@ -33,7 +33,7 @@ pub fn feature_index(p: PlanCtx<'_>, syms: &Syms, s: Sym) -> Result<usize, Fail>
 }
 
 pub fn addon_index(p: PlanCtx<'_>, syms: &Syms, s: Sym) -> Result<usize, Fail> {
-    match lookup(&p.x.addon_of, s) {
+    match lookup(&p.index.addon_of, s) {
         Some(i) => Ok(i),
         None => trace_err(
             "unknown-addon",
@@ -48,14 +48,15 @@ pub fn addon_index(p: PlanCtx<'_>, syms: &Syms, s: Sym) -> Result<usize, Fail> {
 
 /// The recharge rule on feature `fi`.
 pub fn recharge_rule(p: PlanCtx<'_>, syms: &Syms, fi: usize) -> Result<usize, Fail> {
-    match p.x.feats.get(fi).and_then(|f| f.rule) {
+    match p.index.feats.get(fi).and_then(|f| f.rule) {
         Some(ri) => Ok(ri),
         None => {
-            let s =
-                p.x.feature_sym
-                    .get(fi)
-                    .copied()
-                    .unwrap_or(super::intern::NONE);
+            let s = p
+                .index
+                .feature_sym
+                .get(fi)
+                .copied()
+                .unwrap_or(super::intern::NONE);
             trace_err(
                 "no-recharge-rule",
                 format!(
@@ -80,7 +81,7 @@ pub fn check_usage(
     n: Decimal,
     set: bool,
 ) -> Result<usize, Fail> {
-    if let Some(fi) = lookup(&p.x.feature_of, s) {
+    if let Some(fi) = lookup(&p.index.feature_of, s) {
         if let Some(f) = p.ir.features.get(fi) {
             let perpetual = f.aggregate == Aggregate::Perpetual;
             let negative = n.is_sign_negative() && !n.is_zero();
@@ -142,7 +143,7 @@ pub fn buy(
     let what = addon.id.as_str();
     let amount = round_line(mul(addon.price, qty, what)?);
     let purchase = life.next_purchase();
-    let targets = p.x.addon_targets.get(ai).map_or(&[][..], Vec::as_slice);
+    let targets = p.index.addon_targets.get(ai).map_or(&[][..], Vec::as_slice);
     for (g, &fi) in addon.grants.iter().zip(targets) {
         let left = mul(qty, g.amount, what)?;
         let expiry = g
@@ -175,7 +176,7 @@ pub fn buy(
 
 pub fn rule_on(p: PlanCtx<'_>, sub: &Sub, ri: usize) -> bool {
     !p.recharge_off
-        && p.x
+        && p.index
             .rules
             .get(ri)
             .and_then(|r| sub.feats.get(r.feature))
@@ -193,7 +194,7 @@ pub fn check_rule(
     if !rule_on(p, sub, ri) {
         return Ok(());
     }
-    let Some(rule) = p.x.rules.get(ri) else {
+    let Some(rule) = p.index.rules.get(ri) else {
         return Ok(());
     };
     let balance = match sub.feats.get(rule.feature) {
@@ -221,7 +222,7 @@ pub fn use_feature(
     let Some(f) = p.ir.features.get(fi) else {
         return Ok(None);
     };
-    let Some(fx) = p.x.feats.get(fi) else {
+    let Some(fx) = p.index.feats.get(fi) else {
         return Ok(None);
     };
     match f.kind {
@@ -291,7 +292,7 @@ fn take(
     x: Decimal,
     t: Instant,
 ) -> Exact<Option<Reason>> {
-    let (Some(f), Some(fx)) = (p.ir.features.get(fi), p.x.feats.get(fi)) else {
+    let (Some(f), Some(fx)) = (p.ir.features.get(fi), p.index.feats.get(fi)) else {
         return Ok(None);
     };
     let Some(st) = sub.feats.get(fi) else {
@@ -315,7 +316,7 @@ fn take(
     if fx.limited && less(balance, beyond) {
         match fx.rule.filter(|&ri| rule_on(p, sub, ri)) {
             Some(ri) => {
-                let Some(rule) = p.x.rules.get(ri) else {
+                let Some(rule) = p.index.rules.get(ri) else {
                     return Ok(None);
                 };
                 let want = subtract(add(rule.below, beyond, &f.id)?, balance, &f.id)?;
