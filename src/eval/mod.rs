@@ -1,9 +1,11 @@
-//! The evaluator: `quote` (one period of one plan) and `simulate` (a JSONL usage trace).
+//! The evaluator: `quote` (one period of one plan) and `simulate` (records from any
+//! [`EventSource`] in, a [`result::Results`] out).
 //!
-//! Pipeline: [`trace`] reads a line into an event → [`intern`] numbers its customer and names
-//! (on the reading thread) → [`engine`] applies it to its customer (on the evaluating thread)
-//! ([`state`]: blocks and period aggregates; [`time`]: periods; [`price`](crate::price): tier arithmetic) →
-//! [`report`] renders JSON, [`human`] renders tables. The evaluator sees only the checked IR.
+//! Pipeline: a source hands over records (`crate::trace`) → [`intern`] numbers their customers
+//! and names (on the reading thread) → [`engine`] hands each event to its [`customer`] (on the
+//! evaluating thread; [`usage`], [`period`], [`state`], [`time`], with [`crate::price`] for tier
+//! arithmetic) → [`result`] reads the finished evaluation for the writers (`crate::report`).
+//! The evaluator sees only the checked IR.
 
 pub mod customer;
 pub mod engine;
@@ -183,7 +185,7 @@ pub fn simulate<'d>(
     read?;
     let until = engine.finish().map_err(|o| Failure::Fatal(o.to_string()))?;
     if !options.skip_invalid {
-        let invalid = result::Results::new(&engine, until, &options.customers).invalid();
+        let invalid = result::invalid(&engine, &options.customers);
         if !invalid.is_empty() {
             return Err(Failure::Invalid(
                 invalid

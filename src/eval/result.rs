@@ -337,14 +337,7 @@ impl<'e, 'd> Results<'e, 'd> {
     /// The invalid lines that count for the selection (a line naming no customer always
     /// counts), in trace order.
     pub fn invalid(&self) -> Vec<Note<'e>> {
-        invalid_lines(self.engine, self.select)
-            .into_iter()
-            .map(|e| Note {
-                place: self.engine.inputs.place(e.line),
-                code: e.error.code,
-                message: &e.error.message,
-            })
-            .collect()
+        invalid(self.engine, self.select)
     }
 
     /// The summary over the listed customers.
@@ -587,6 +580,19 @@ pub fn limits<'a>(engine: &Engine<'a>, sub: &Sub, until: Instant) -> Exact<Vec<L
         });
     }
     Ok(out)
+}
+
+/// The invalid lines that count for the selection `select`, as the report lists them (a line
+/// naming no customer always counts), in trace order.
+pub fn invalid<'e>(engine: &'e Engine<'_>, select: &[String]) -> Vec<Note<'e>> {
+    invalid_lines(engine, select)
+        .into_iter()
+        .map(|e| Note {
+            place: engine.inputs.place(e.line),
+            code: e.error.code,
+            message: &e.error.message,
+        })
+        .collect()
 }
 
 /// The invalid lines that count for the selection (a line naming no customer always counts),
