@@ -111,6 +111,18 @@ pub struct Proration {
     pub length_micros: i64,
 }
 
+impl Proration {
+    /// The elapsed part in seconds, as reports write it (`fraction.elapsed`).
+    pub fn elapsed_secs(&self) -> Decimal {
+        Decimal::new(self.elapsed_micros, 6)
+    }
+
+    /// The whole period in seconds, as reports write it (`fraction.length`).
+    pub fn length_secs(&self) -> Decimal {
+        Decimal::new(self.length_micros, 6)
+    }
+}
+
 /// A metered feature's usage over the period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageLine<'a> {

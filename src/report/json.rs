@@ -7,7 +7,7 @@
 //! The customers' entries are written in blocks, each block's text handed to the output before
 //! the next is formatted, so memory holds one block, not the report.
 
-use super::json_out::{dec, JsonOut};
+use super::json_out::JsonOut;
 use super::{minor_units, WriteError};
 use crate::eval::result::{CustomerResult, Invoice, Line, Note, Results, Summary};
 use crate::eval::time::Instant;
@@ -25,10 +25,6 @@ const PARALLEL_MIN: usize = 512;
 fn money(j: &mut JsonOut, d: Decimal) -> Exact<()> {
     j.int(minor_units(d)?);
     Ok(())
-}
-
-fn seconds(micros: i64) -> String {
-    dec(Decimal::new(micros, 6))
 }
 
 /// `file` (when named), then `line` or `row`.
@@ -78,8 +74,8 @@ fn line(j: &mut JsonOut, line: &Line<'_>) -> Exact<()> {
             if let Some(p) = &b.prorated {
                 j.key("full_amount").dec(p.full_amount);
                 j.key("fraction").obj();
-                j.key("elapsed").str(&seconds(p.elapsed_micros));
-                j.key("length").str(&seconds(p.length_micros));
+                j.key("elapsed").dec(p.elapsed_secs());
+                j.key("length").dec(p.length_secs());
                 j.end_obj();
             }
         }

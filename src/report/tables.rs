@@ -570,8 +570,8 @@ impl<'r, 'e, 'd> Batches<'r, 'e, 'd> {
                 let (full, elapsed, length) = match &b.prorated {
                     Some(p) => (
                         Cell::Dec(p.full_amount),
-                        Cell::Dec(Decimal::new(p.elapsed_micros, 6)),
-                        Cell::Dec(Decimal::new(p.length_micros, 6)),
+                        Cell::Dec(p.elapsed_secs()),
+                        Cell::Dec(p.length_secs()),
                     ),
                     None => (Null, Null, Null),
                 };
