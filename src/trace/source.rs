@@ -116,6 +116,17 @@ pub struct ReadError {
     pub message: String,
 }
 
+impl ReadError {
+    /// An input that cannot be read at all.
+    pub fn unreadable(input: &str, e: impl std::fmt::Display) -> ReadError {
+        ReadError {
+            input: input.to_string(),
+            code: None,
+            message: format!("cannot read the trace: {e}"),
+        }
+    }
+}
+
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.code {
@@ -223,11 +234,7 @@ fn read_lines(
     input: &mut dyn BufRead,
     sink: &mut Sink<'_>,
 ) -> Result<ControlFlow<()>, ReadError> {
-    let failed = |e: std::io::Error| ReadError {
-        input: name.to_string(),
-        code: None,
-        message: format!("cannot read the trace: {e}"),
-    };
+    let failed = |e: std::io::Error| ReadError::unreadable(name, e);
     let mut buf = Vec::new();
     let mut line = 0u64;
     let mut hand = |line: u64, bytes: &[u8]| -> Result<ControlFlow<()>, ReadError> {
@@ -395,15 +402,11 @@ impl Files {
         for input in &inputs {
             opened.push(match (input.format, &input.path) {
                 (Format::Jsonl, None) => Opened::Stdin,
-                (Format::Jsonl, Some(path)) => {
-                    Opened::Lines(std::fs::File::open(path).map_err(|e| ReadError {
-                        input: input.name.clone(),
-                        code: None,
-                        message: format!("cannot read the trace: {e}"),
-                    })?)
-                }
-                (format, path) => {
-                    let (table, w) = super::table::open(input, format, path.as_deref())?;
+                (Format::Jsonl, Some(path)) => Opened::Lines(
+                    std::fs::File::open(path).map_err(|e| ReadError::unreadable(&input.name, e))?,
+                ),
+                (Format::Csv | Format::Parquet, _) => {
+                    let (table, w) = super::table::open(input)?;
                     warnings.extend(w);
                     Opened::Table(table)
                 }

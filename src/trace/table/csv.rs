@@ -27,11 +27,9 @@ impl CsvTable {
     /// Open `path` (standard input when `None`) and read its header.
     pub fn open(name: &str, path: Option<&Path>) -> Result<(CsvTable, Vec<String>), ReadError> {
         let input: Box<dyn Read> = match path {
-            Some(p) => Box::new(std::fs::File::open(p).map_err(|e| ReadError {
-                input: name.to_string(),
-                code: None,
-                message: format!("cannot read the trace: {e}"),
-            })?),
+            Some(p) => {
+                Box::new(std::fs::File::open(p).map_err(|e| ReadError::unreadable(name, e))?)
+            }
             None => Box::new(std::io::stdin()),
         };
         CsvTable::from_reader(name, input)

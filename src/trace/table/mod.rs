@@ -15,7 +15,6 @@ use super::{exact_number, Event, Kind, Record, Refused, TraceError};
 use crate::eval::time::Instant;
 use std::borrow::Cow;
 use std::ops::ControlFlow;
-use std::path::Path;
 
 /// An opened table whose columns can be events: its rows, in order.
 pub trait Table {
@@ -23,14 +22,11 @@ pub trait Table {
     fn read(&mut self, index: usize, sink: &mut Sink<'_>) -> Result<ControlFlow<()>, ReadError>;
 }
 
-/// Open a table input (`path` `None`: standard input) and check its columns; the warnings
-/// about it (`unused-column`).
-pub fn open(
-    input: &Input,
-    format: Format,
-    path: Option<&Path>,
-) -> Result<(Box<dyn Table>, Vec<String>), ReadError> {
-    match format {
+/// Open a table input (no path: standard input) and check its columns; the warnings about it
+/// (`unused-column`).
+pub fn open(input: &Input) -> Result<(Box<dyn Table>, Vec<String>), ReadError> {
+    let path = input.path.as_deref();
+    match input.format {
         Format::Csv => {
             let (t, w) = csv::CsvTable::open(&input.name, path)?;
             Ok((Box::new(t), w))

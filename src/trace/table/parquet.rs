@@ -221,11 +221,7 @@ impl ParquetTable {
     /// Open `path` (standard input, copied to a temporary file, when `None`) and judge its
     /// schema.
     pub fn open(name: &str, path: Option<&Path>) -> Result<(ParquetTable, Vec<String>), ReadError> {
-        let cannot = |e: std::io::Error| ReadError {
-            input: name.to_string(),
-            code: None,
-            message: format!("cannot read the trace: {e}"),
-        };
+        let cannot = |e: std::io::Error| ReadError::unreadable(name, e);
         let file = match path {
             Some(p) => std::fs::File::open(p).map_err(cannot)?,
             None => {
