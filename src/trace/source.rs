@@ -117,6 +117,15 @@ pub struct ReadError {
 }
 
 impl ReadError {
+    /// An input with more records than a [`Pos`] can number.
+    pub fn too_long(input: &str) -> ReadError {
+        ReadError {
+            input: input.to_string(),
+            code: None,
+            message: "more than 2^48 lines or rows".into(),
+        }
+    }
+
     /// An input that cannot be read at all.
     pub fn unreadable(input: &str, e: impl std::fmt::Display) -> ReadError {
         ReadError {
@@ -166,21 +175,13 @@ impl EventSource for Memory {
     fn read(&mut self, sink: &mut Sink<'_>) -> Result<(), ReadError> {
         for (i, e) in self.events.iter().enumerate() {
             let Some(pos) = Pos::new(0, i as u64 + 1) else {
-                return Err(too_long(&self.name));
+                return Err(ReadError::too_long(&self.name));
             };
             if sink(pos, Ok(e.clone())).is_break() {
                 break;
             }
         }
         Ok(())
-    }
-}
-
-fn too_long(input: &str) -> ReadError {
-    ReadError {
-        input: input.to_string(),
-        code: None,
-        message: "more than 2^48 lines or rows".into(),
     }
 }
 
@@ -238,7 +239,7 @@ fn read_lines(
     let mut buf = Vec::new();
     let mut line = 0u64;
     let mut hand = |line: u64, bytes: &[u8]| -> Result<ControlFlow<()>, ReadError> {
-        let pos = Pos::new(index, line).ok_or_else(|| too_long(name))?;
+        let pos = Pos::new(index, line).ok_or_else(|| ReadError::too_long(name))?;
         // A UTF-8 byte order mark before the first line (Windows editors write one) is no
         // part of it, as in pricing files.
         let bytes = match line {

@@ -135,11 +135,7 @@ impl Table for CsvTable {
                 Err(e) => return Err(read_failed(&self.name, row + 1, &e)),
             }
             row += 1;
-            let pos = Pos::new(index, row).ok_or_else(|| ReadError {
-                input: self.name.clone(),
-                code: None,
-                message: "more than 2^48 rows".into(),
-            })?;
+            let pos = Pos::new(index, row).ok_or_else(|| ReadError::too_long(&self.name))?;
             if self.record.iter().all(<[u8]>::is_empty) {
                 continue;
             }

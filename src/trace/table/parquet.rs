@@ -325,11 +325,7 @@ impl Table for ParquetTable {
             let fast = Fast::new(&columns);
             for i in 0..rows {
                 row += 1;
-                let pos = Pos::new(index, row).ok_or_else(|| ReadError {
-                    input: self.name.clone(),
-                    code: None,
-                    message: "more than 2^48 rows".into(),
-                })?;
+                let pos = Pos::new(index, row).ok_or_else(|| ReadError::too_long(&self.name))?;
                 let mask = masks.get(i).copied().unwrap_or(u16::MAX);
                 let rec = match fast.row(mask, i) {
                     Some(e) => Ok(e),
