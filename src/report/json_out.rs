@@ -289,19 +289,6 @@ impl JsonOut {
         &self.out
     }
 
-    /// Take the text written so far (the writer's state carries on).
-    pub fn take(&mut self) -> String {
-        std::mem::take(&mut self.out)
-    }
-
-    /// Append text written by a [`JsonOut::continuing`] writer, which holds at least one element.
-    pub fn append_continued(&mut self, text: &str) {
-        if !text.is_empty() {
-            self.out.push_str(text);
-            self.mark_element();
-        }
-    }
-
     /// Hand the text written so far to `w`.
     pub fn flush_to(&mut self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         w.write_all(self.out.as_bytes())?;
