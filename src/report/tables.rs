@@ -238,9 +238,28 @@ impl Table {
     }
 }
 
+/// The cells of a `lines` row that depend on the line's kind (in [`LINES`] order); a column a
+/// kind does not have stays null.
+#[derive(Clone, Copy, Default)]
+struct LineCells<'a> {
+    feature: Cell<'a>,
+    addon: Cell<'a>,
+    quantity: Cell<'a>,
+    used: Cell<'a>,
+    covered: Cell<'a>,
+    billable: Cell<'a>,
+    price: Cell<'a>,
+    full_amount: Cell<'a>,
+    elapsed: Cell<'a>,
+    length: Cell<'a>,
+    at: Cell<'a>,
+    auto: Cell<'a>,
+}
+
 /// One value of a row, before it is converted to its column's type.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 enum Cell<'a> {
+    #[default]
     Null,
     Str(&'a str),
     /// A count or a number (index, line, row) for an `Int` column.
@@ -562,78 +581,50 @@ impl<'r, 'e, 'd> Batches<'r, 'e, 'd> {
         index: Cell<'_>,
         line: &Line<'_>,
     ) -> Result<(), WriteError> {
-        use Cell::Null;
-        let kind = Cell::Str(line.kind());
-        let amount = Cell::Money(line.amount());
-        let row = match line {
+        let mut c = LineCells::default();
+        match line {
             Line::Base(b) => {
-                let (full, elapsed, length) = match &b.prorated {
-                    Some(p) => (
-                        Cell::Dec(p.full_amount),
-                        Cell::Dec(p.elapsed_secs()),
-                        Cell::Dec(p.length_secs()),
-                    ),
-                    None => (Null, Null, Null),
-                };
-                [
-                    id,
-                    invoice,
-                    index,
-                    kind,
-                    Cell::Str(b.feature),
-                    Null,
-                    Cell::Dec(Decimal::ONE),
-                    Null,
-                    Null,
-                    Null,
-                    Null,
-                    full,
-                    elapsed,
-                    length,
-                    Null,
-                    Null,
-                    amount,
-                ]
+                c.feature = Cell::Str(b.feature);
+                c.quantity = Cell::Dec(Decimal::ONE);
+                if let Some(p) = &b.prorated {
+                    c.full_amount = Cell::Dec(p.full_amount);
+                    c.elapsed = Cell::Dec(p.elapsed_secs());
+                    c.length = Cell::Dec(p.length_secs());
+                }
             }
-            Line::Usage(u) => [
-                id,
-                invoice,
-                index,
-                kind,
-                Cell::Str(u.feature),
-                Null,
-                Null,
-                Cell::Dec(u.used),
-                Cell::Dec(u.covered),
-                Cell::Dec(u.billable),
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                amount,
-            ],
-            Line::Addon(a) => [
-                id,
-                invoice,
-                index,
-                kind,
-                Null,
-                Cell::Str(a.addon),
-                Cell::Dec(Decimal::from(a.quantity)),
-                Null,
-                Null,
-                Null,
-                Cell::Dec(a.price),
-                Null,
-                Null,
-                Null,
-                Cell::Time(a.at),
-                Cell::Bool(a.auto),
-                amount,
-            ],
-        };
+            Line::Usage(u) => {
+                c.feature = Cell::Str(u.feature);
+                c.used = Cell::Dec(u.used);
+                c.covered = Cell::Dec(u.covered);
+                c.billable = Cell::Dec(u.billable);
+            }
+            Line::Addon(a) => {
+                c.addon = Cell::Str(a.addon);
+                c.quantity = Cell::Dec(Decimal::from(a.quantity));
+                c.price = Cell::Dec(a.price);
+                c.at = Cell::Time(a.at);
+                c.auto = Cell::Bool(a.auto);
+            }
+        }
+        let row = [
+            id,
+            invoice,
+            index,
+            Cell::Str(line.kind()),
+            c.feature,
+            c.addon,
+            c.quantity,
+            c.used,
+            c.covered,
+            c.billable,
+            c.price,
+            c.full_amount,
+            c.elapsed,
+            c.length,
+            c.at,
+            c.auto,
+            Cell::Money(line.amount()),
+        ];
         self.push(Table::Lines, &row)?;
         if let Line::Usage(u) = line {
             for (bi, b) in u.bands.iter().enumerate() {
