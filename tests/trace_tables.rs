@@ -31,12 +31,32 @@ fn simulate(pricing: &str, traces: &[&Path], extra: &[&str]) -> Run {
     for t in traces {
         cmd.arg("--trace").arg(t);
     }
-    let out = cmd.args(extra).output().unwrap();
+    run(cmd.args(extra))
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
     Run {
         code: out.status.code(),
         stdout: String::from_utf8(out.stdout).unwrap(),
         stderr: String::from_utf8(out.stderr).unwrap(),
     }
+}
+
+/// `simulate examples/gym.json --format json` of a `format` table given on standard input.
+fn from_stdin(format: &str, bytes: Vec<u8>) -> Run {
+    run(Command::cargo_bin("tariffc")
+        .unwrap()
+        .args([
+            "simulate",
+            "examples/gym.json",
+            "--trace",
+            "-",
+            "--trace-format",
+            format,
+        ])
+        .args(["--format", "json"])
+        .write_stdin(bytes))
 }
 
 /// The JSON Lines report with every `"line": L` read as `"file": FILE, "row": R`, where `rows`
@@ -316,27 +336,10 @@ fn csv_header_problems_stop_the_file_before_anything_is_evaluated() {
 #[test]
 fn csv_reads_from_standard_input() {
     let csv = std::fs::read("examples/gym.csv").unwrap();
-    let out = Command::cargo_bin("tariffc")
-        .unwrap()
-        .args([
-            "simulate",
-            "examples/gym.json",
-            "--trace",
-            "-",
-            "--trace-format",
-            "csv",
-            "--format",
-            "json",
-        ])
-        .write_stdin(csv)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = from_stdin("csv", csv);
     let file = simulate("examples/gym.json", &[Path::new("examples/gym.csv")], &[]);
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        file.stdout.replace("examples/gym.csv", "-")
-    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, file.stdout.replace("examples/gym.csv", "-"));
 }
 
 #[test]
@@ -890,31 +893,14 @@ proptest! {
 #[test]
 fn parquet_reads_from_standard_input_and_without_any_trace_column() {
     let bytes = std::fs::read("examples/gym.parquet").unwrap();
-    let out = Command::cargo_bin("tariffc")
-        .unwrap()
-        .args([
-            "simulate",
-            "examples/gym.json",
-            "--trace",
-            "-",
-            "--trace-format",
-            "parquet",
-            "--format",
-            "json",
-        ])
-        .write_stdin(bytes)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = from_stdin("parquet", bytes);
     let file = simulate(
         "examples/gym.json",
         &[Path::new("examples/gym.parquet")],
         &[],
     );
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        file.stdout.replace("examples/gym.parquet", "-")
-    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, file.stdout.replace("examples/gym.parquet", "-"));
 
     // No trace column at all: nothing is decoded, yet every row is counted and refused.
     let d = dir();
