@@ -298,24 +298,20 @@ fn writer_line() -> BoxedStrategy<String> {
 /// A key that is repeated, unknown, or belongs to another kind, with a value of any type.
 fn extra_pair() -> BoxedStrategy<(String, String)> {
     (
-        prop::sample::select(vec![
-            "at",
-            "customer",
-            "subscribe",
-            "feature",
-            "n",
-            "set",
-            "purchase",
-            "quantity",
-            "recharge",
-            "cancel",
-            "canel",
-            "Feature",
-            "x",
-            "enabled",
-            "a\\u0074",
-            "cust\\u006fmer",
-        ]),
+        prop::sample::select(
+            tariffc::trace::fields::KEYS
+                .iter()
+                .chain(&[
+                    "canel",
+                    "Feature",
+                    "x",
+                    "enabled",
+                    "a\\u0074",
+                    "cust\\u006fmer",
+                ])
+                .copied()
+                .collect::<Vec<&str>>(),
+        ),
         prop_oneof![
             other_value(),
             number(),
